@@ -1,0 +1,681 @@
+//! The inventory: every loaded object, sorted, with indexes and the derived EMR view.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::aws::{
+    AccessEntry, CloudTrailEvent, EksCluster, IamGroup, IamRole, IamUser, Instance, JobRun,
+    JobTemplate, LaunchTemplateVersion, LoadBalancer, ManagedEndpoint, ManagedPolicy, Nodegroup,
+    PodIdentityAssociation, RouteTable, SecurityGroup, Subnet, VirtualCluster,
+};
+use crate::emr::{
+    is_emr_operator_service_account, is_emr_service_linked_role, parse_emr_service_account,
+    EmrServiceAccountName,
+};
+use crate::k8s::{
+    ConfigMap, Namespace, NetworkPolicy, Node, Pod, Role, RoleBinding, Secret, Service,
+    ServiceAccount, WebhookConfiguration, Workload,
+};
+use crate::source::Source;
+
+/// One `mapRoles` / `mapUsers` entry of `kube-system/aws-auth`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwsAuthMapping {
+    /// `rolearn` or `userarn`.
+    pub arn: String,
+    /// `username` (may contain `{{SessionName}}`, `{{EC2PrivateDNSName}}`, `{{AccountID}}`).
+    pub username: Option<String>,
+    /// `groups`.
+    pub groups: Vec<String>,
+}
+
+/// The parsed `kube-system/aws-auth` ConfigMap.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwsAuth {
+    /// `mapRoles`.
+    pub map_roles: Vec<AwsAuthMapping>,
+    /// `mapUsers`.
+    pub map_users: Vec<AwsAuthMapping>,
+    /// `mapAccounts`.
+    pub map_accounts: Vec<String>,
+    /// Where it was read from.
+    pub source: Source,
+}
+
+/// A file the loader did not use, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SkippedFile {
+    /// Path relative to the snapshot root.
+    pub file: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// A part of the deployment the snapshot says nothing about, and what that costs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CoverageGap {
+    /// Short area name, e.g. `iam`.
+    pub area: String,
+    /// What is missing and which checks are skipped.
+    pub message: String,
+}
+
+/// Everything loaded from one snapshot (or live), sorted deterministically.
+#[derive(Debug, Clone, Default)]
+#[allow(missing_docs)]
+pub struct Inventory {
+    // Kubernetes
+    pub namespaces: Vec<Namespace>,
+    pub service_accounts: Vec<ServiceAccount>,
+    pub roles: Vec<Role>,
+    pub cluster_roles: Vec<Role>,
+    pub role_bindings: Vec<RoleBinding>,
+    pub cluster_role_bindings: Vec<RoleBinding>,
+    pub config_maps: Vec<ConfigMap>,
+    pub secrets: Vec<Secret>,
+    pub pods: Vec<Pod>,
+    pub workloads: Vec<Workload>,
+    pub webhook_configurations: Vec<WebhookConfiguration>,
+    pub services: Vec<Service>,
+    pub network_policies: Vec<NetworkPolicy>,
+    pub nodes: Vec<Node>,
+    pub aws_auth: Option<AwsAuth>,
+    // IAM
+    pub iam_users: Vec<IamUser>,
+    pub iam_groups: Vec<IamGroup>,
+    pub iam_roles: Vec<IamRole>,
+    pub managed_policies: Vec<ManagedPolicy>,
+    // EKS
+    pub clusters: Vec<EksCluster>,
+    pub nodegroups: Vec<Nodegroup>,
+    pub access_entries: Vec<AccessEntry>,
+    pub pod_identity_associations: Vec<PodIdentityAssociation>,
+    // EMR
+    pub virtual_clusters: Vec<VirtualCluster>,
+    pub managed_endpoints: Vec<ManagedEndpoint>,
+    pub job_runs: Vec<JobRun>,
+    pub job_templates: Vec<JobTemplate>,
+    // EC2 / ELB
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub launch_template_versions: Vec<LaunchTemplateVersion>,
+    pub instances: Vec<Instance>,
+    pub load_balancers: Vec<LoadBalancer>,
+    // CloudTrail
+    pub cloudtrail_events: Vec<CloudTrailEvent>,
+    /// Which kinds of data the snapshot contained (e.g. `iam`, `eks-cluster`, `rbac`).
+    pub present: BTreeSet<String>,
+    /// Files not used.
+    pub skipped: Vec<SkippedFile>,
+    /// Non-fatal problems met while loading.
+    pub warnings: Vec<String>,
+    index: Index,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    role_by_arn: HashMap<String, usize>,
+    role_by_name: HashMap<String, usize>,
+    user_by_arn: HashMap<String, usize>,
+    group_by_name: HashMap<String, usize>,
+    policy_by_arn: HashMap<String, usize>,
+    service_account: HashMap<(String, String), usize>,
+    namespace: HashMap<String, usize>,
+    security_group: HashMap<String, usize>,
+    subnet: HashMap<String, usize>,
+}
+
+fn ns_name(meta: &crate::k8s::ObjectMeta) -> (String, String) {
+    (
+        meta.namespace.clone().unwrap_or_default(),
+        meta.name.clone(),
+    )
+}
+
+impl Inventory {
+    /// Sorts every list deterministically and builds the indexes. Loaders call this once
+    /// after the last object is added; call it again after any change.
+    pub fn finalize(&mut self) {
+        macro_rules! sort_meta {
+            ($($field:ident),*) => {$(
+                self.$field.sort_by(|a, b| ns_name(&a.metadata).cmp(&ns_name(&b.metadata)));
+            )*};
+        }
+        sort_meta!(
+            namespaces,
+            service_accounts,
+            roles,
+            cluster_roles,
+            role_bindings,
+            cluster_role_bindings,
+            config_maps,
+            secrets,
+            pods,
+            webhook_configurations,
+            services,
+            network_policies,
+            nodes
+        );
+        self.workloads
+            .sort_by(|a, b| (ns_name(&a.metadata), a.kind).cmp(&(ns_name(&b.metadata), b.kind)));
+        self.webhook_configurations
+            .sort_by(|a, b| (a.kind, &a.metadata.name).cmp(&(b.kind, &b.metadata.name)));
+        self.iam_users.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.iam_groups.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.iam_roles.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.managed_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+        self.clusters.sort_by(|a, b| a.name.cmp(&b.name));
+        self.nodegroups
+            .sort_by(|a, b| a.nodegroup_name.cmp(&b.nodegroup_name));
+        self.access_entries
+            .sort_by(|a, b| a.principal_arn.cmp(&b.principal_arn));
+        self.pod_identity_associations.sort_by(|a, b| {
+            (&a.namespace, &a.service_account, &a.association_id).cmp(&(
+                &b.namespace,
+                &b.service_account,
+                &b.association_id,
+            ))
+        });
+        self.virtual_clusters.sort_by(|a, b| a.id.cmp(&b.id));
+        self.managed_endpoints.sort_by(|a, b| a.id.cmp(&b.id));
+        self.job_runs
+            .sort_by(|a, b| (&a.virtual_cluster_id, &a.id).cmp(&(&b.virtual_cluster_id, &b.id)));
+        self.job_templates.sort_by(|a, b| a.id.cmp(&b.id));
+        self.subnets.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
+        self.route_tables
+            .sort_by(|a, b| a.route_table_id.cmp(&b.route_table_id));
+        self.security_groups
+            .sort_by(|a, b| a.group_id.cmp(&b.group_id));
+        self.launch_template_versions.sort_by(|a, b| {
+            (&a.launch_template_id, a.version_number)
+                .cmp(&(&b.launch_template_id, b.version_number))
+        });
+        self.instances
+            .sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+        self.load_balancers
+            .sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
+        self.cloudtrail_events.sort_by(|a, b| {
+            (
+                &a.event_time,
+                &a.principal_arn,
+                &a.event_source,
+                &a.event_name,
+            )
+                .cmp(&(
+                    &b.event_time,
+                    &b.principal_arn,
+                    &b.event_source,
+                    &b.event_name,
+                ))
+        });
+        self.skipped.sort();
+        self.warnings.sort();
+        self.warnings.dedup();
+
+        let mut index = Index::default();
+        for (i, r) in self.iam_roles.iter().enumerate() {
+            index.role_by_arn.insert(r.arn.clone(), i);
+            index.role_by_name.insert(r.role_name.clone(), i);
+        }
+        for (i, u) in self.iam_users.iter().enumerate() {
+            index.user_by_arn.insert(u.arn.clone(), i);
+        }
+        for (i, g) in self.iam_groups.iter().enumerate() {
+            index.group_by_name.insert(g.group_name.clone(), i);
+        }
+        for (i, p) in self.managed_policies.iter().enumerate() {
+            index.policy_by_arn.insert(p.arn.clone(), i);
+        }
+        for (i, sa) in self.service_accounts.iter().enumerate() {
+            index.service_account.insert(ns_name(&sa.metadata), i);
+        }
+        for (i, ns) in self.namespaces.iter().enumerate() {
+            index.namespace.insert(ns.metadata.name.clone(), i);
+        }
+        for (i, sg) in self.security_groups.iter().enumerate() {
+            index.security_group.insert(sg.group_id.clone(), i);
+        }
+        for (i, s) in self.subnets.iter().enumerate() {
+            index.subnet.insert(s.subnet_id.clone(), i);
+        }
+        self.index = index;
+    }
+
+    /// An IAM role by ARN. Also accepts the path-less form of a pathed role's ARN, as aws-auth
+    /// and EKS write them.
+    pub fn role_by_arn(&self, arn: &str) -> Option<&IamRole> {
+        if let Some(&i) = self.index.role_by_arn.get(arn) {
+            return self.iam_roles.get(i);
+        }
+        let name = crate::emr::role_name_from_arn(arn);
+        let role = self.role_by_name(name)?;
+        let account = |a: &str| a.split(':').nth(4).map(str::to_owned);
+        (account(&role.arn) == account(arn) && arn.contains(":role/")).then_some(role)
+    }
+
+    /// An IAM role by name.
+    pub fn role_by_name(&self, name: &str) -> Option<&IamRole> {
+        self.index
+            .role_by_name
+            .get(name)
+            .and_then(|&i| self.iam_roles.get(i))
+    }
+
+    /// An IAM user by ARN.
+    pub fn user_by_arn(&self, arn: &str) -> Option<&IamUser> {
+        self.index
+            .user_by_arn
+            .get(arn)
+            .and_then(|&i| self.iam_users.get(i))
+    }
+
+    /// An IAM group by name.
+    pub fn group_by_name(&self, name: &str) -> Option<&IamGroup> {
+        self.index
+            .group_by_name
+            .get(name)
+            .and_then(|&i| self.iam_groups.get(i))
+    }
+
+    /// A managed policy by ARN.
+    pub fn policy_by_arn(&self, arn: &str) -> Option<&ManagedPolicy> {
+        self.index
+            .policy_by_arn
+            .get(arn)
+            .and_then(|&i| self.managed_policies.get(i))
+    }
+
+    /// A service account by namespace and name.
+    pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
+        self.index
+            .service_account
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .and_then(|&i| self.service_accounts.get(i))
+    }
+
+    /// A namespace by name.
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.index
+            .namespace
+            .get(name)
+            .and_then(|&i| self.namespaces.get(i))
+    }
+
+    /// A security group by id.
+    pub fn security_group(&self, id: &str) -> Option<&SecurityGroup> {
+        self.index
+            .security_group
+            .get(id)
+            .and_then(|&i| self.security_groups.get(i))
+    }
+
+    /// A subnet by id.
+    pub fn subnet(&self, id: &str) -> Option<&Subnet> {
+        self.index.subnet.get(id).and_then(|&i| self.subnets.get(i))
+    }
+
+    /// The EKS cluster the snapshot is about (the first, when there are several).
+    pub fn cluster(&self) -> Option<&EksCluster> {
+        self.clusters.first()
+    }
+
+    /// The AWS account id, from the cluster ARN or, failing that, any IAM role ARN.
+    pub fn account_id(&self) -> Option<&str> {
+        self.cluster().and_then(EksCluster::account_id).or_else(|| {
+            self.iam_roles
+                .first()
+                .and_then(|r| r.arn.split(':').nth(4))
+                .filter(|a| !a.is_empty())
+        })
+    }
+
+    /// The partition (`aws` unless the cluster ARN says otherwise).
+    pub fn partition(&self) -> &str {
+        self.cluster().map_or("aws", EksCluster::partition)
+    }
+
+    /// Whether the snapshot contained a kind of data (`iam`, `rbac`, `eks-cluster`, ...).
+    pub fn has(&self, area: &str) -> bool {
+        self.present.contains(area)
+    }
+
+    /// Every Kubernetes identity an IAM principal ARN is mapped to, through aws-auth
+    /// (`mapRoles`, `mapUsers`) and EKS access entries. `arn` may be a role, user or
+    /// assumed-role ARN.
+    pub fn kubernetes_identities(&self, arn: &str) -> Vec<MappedIdentity> {
+        let wanted = normalise_principal_arn(arn);
+        let mut out = Vec::new();
+        if let Some(auth) = &self.aws_auth {
+            for m in auth.map_roles.iter().chain(auth.map_users.iter()) {
+                if normalise_principal_arn(&m.arn) == wanted {
+                    out.push(MappedIdentity {
+                        principal_arn: m.arn.clone(),
+                        username: m.username.clone().unwrap_or_else(|| m.arn.clone()),
+                        groups: m.groups.clone(),
+                        via: MappingSource::AwsAuth,
+                        source: auth.source.clone(),
+                    });
+                }
+            }
+        }
+        for e in &self.access_entries {
+            if normalise_principal_arn(&e.principal_arn) == wanted {
+                out.push(MappedIdentity {
+                    principal_arn: e.principal_arn.clone(),
+                    username: e
+                        .username
+                        .clone()
+                        .unwrap_or_else(|| default_access_entry_username(&e.principal_arn)),
+                    groups: e.kubernetes_groups.clone(),
+                    via: MappingSource::AccessEntry,
+                    source: e.source.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Every IAM-to-Kubernetes identity mapping in the snapshot.
+    pub fn identity_mappings(&self) -> Vec<MappedIdentity> {
+        let mut arns: BTreeSet<&str> = BTreeSet::new();
+        if let Some(auth) = &self.aws_auth {
+            arns.extend(
+                auth.map_roles
+                    .iter()
+                    .chain(&auth.map_users)
+                    .map(|m| m.arn.as_str()),
+            );
+        }
+        arns.extend(self.access_entries.iter().map(|e| e.principal_arn.as_str()));
+        let mut out: Vec<MappedIdentity> = arns
+            .into_iter()
+            .flat_map(|a| self.kubernetes_identities(a))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Derives the EMR view: virtual clusters, their namespaces, execution roles, EMR-managed
+    /// service accounts and EMR's own identities.
+    pub fn emr_view(&self) -> EmrView {
+        let mut view = EmrView::default();
+        for vc in &self.virtual_clusters {
+            let ns = vc.namespace().map(str::to_owned);
+            if vc.is_active() {
+                if let Some(ns) = &ns {
+                    view.namespaces.insert(ns.clone());
+                }
+            }
+            view.virtual_clusters.push(VirtualClusterView {
+                id: vc.id.clone(),
+                name: vc.name.clone(),
+                namespace: ns,
+                state: vc.state.clone(),
+                eks_cluster: vc.container_provider.id.clone(),
+            });
+        }
+        let vc_ns: HashMap<&str, &str> = self
+            .virtual_clusters
+            .iter()
+            .filter_map(|vc| vc.namespace().map(|ns| (vc.id.as_str(), ns)))
+            .collect();
+        let mut add = |arn: &str, use_: ExecutionRoleUse| {
+            view.execution_roles
+                .entry(arn.to_owned())
+                .or_default()
+                .insert(use_);
+        };
+        for jr in &self.job_runs {
+            if let Some(arn) = &jr.execution_role_arn {
+                add(
+                    arn,
+                    ExecutionRoleUse {
+                        via: "job-run".into(),
+                        namespace: vc_ns
+                            .get(jr.virtual_cluster_id.as_str())
+                            .map(|s| (*s).to_owned()),
+                        object: jr.id.clone(),
+                    },
+                );
+            }
+        }
+        for ep in &self.managed_endpoints {
+            if let Some(arn) = &ep.execution_role_arn {
+                add(
+                    arn,
+                    ExecutionRoleUse {
+                        via: "managed-endpoint".into(),
+                        namespace: vc_ns
+                            .get(ep.virtual_cluster_id.as_str())
+                            .map(|s| (*s).to_owned()),
+                        object: ep.id.clone(),
+                    },
+                );
+            }
+        }
+        for jt in &self.job_templates {
+            if let Some(arn) = jt
+                .job_template_data
+                .as_ref()
+                .and_then(|d| d.execution_role_arn.as_ref())
+                .filter(|a| !a.contains("${"))
+            {
+                add(
+                    arn,
+                    ExecutionRoleUse {
+                        via: "job-template".into(),
+                        namespace: None,
+                        object: jt.id.clone(),
+                    },
+                );
+            }
+        }
+        for role in &self.iam_roles {
+            let Some(trust) = &role.assume_role_policy_document else {
+                continue;
+            };
+            for st in &trust.statements {
+                for values in st.condition.values().flat_map(BTreeMap::values) {
+                    for v in values {
+                        if let Some(rest) = v.strip_prefix("system:serviceaccount:") {
+                            if let Some((ns, sa)) = rest.split_once(':') {
+                                if sa.starts_with("emr-containers-sa-") {
+                                    add(
+                                        &role.arn,
+                                        ExecutionRoleUse {
+                                            via: "trust-policy".into(),
+                                            namespace: Some(ns.to_owned()),
+                                            object: role.role_name.clone(),
+                                        },
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let partition = self.partition().to_owned();
+        for sa in &self.service_accounts {
+            let ns = sa.metadata.namespace.clone().unwrap_or_default();
+            if let Some(parsed) = parse_emr_service_account(&sa.metadata.name) {
+                if let Some(arn) = parsed.role_arn(&partition) {
+                    let arn = self.role_by_arn(&arn).map_or(arn, |r| r.arn.clone());
+                    add(
+                        &arn,
+                        ExecutionRoleUse {
+                            via: "service-account-name".into(),
+                            namespace: Some(ns.clone()),
+                            object: sa.metadata.name.clone(),
+                        },
+                    );
+                }
+                view.service_accounts.push(EmrServiceAccountView {
+                    namespace: ns,
+                    name: sa.metadata.name.clone(),
+                    parsed: Some(parsed),
+                });
+            } else if is_emr_operator_service_account(&sa.metadata.name) {
+                view.service_accounts.push(EmrServiceAccountView {
+                    namespace: ns,
+                    name: sa.metadata.name.clone(),
+                    parsed: None,
+                });
+            }
+        }
+        view.emr_principal_arns = self
+            .identity_mappings()
+            .into_iter()
+            .filter(|m| is_emr_service_linked_role(&m.principal_arn))
+            .map(|m| m.principal_arn)
+            .collect();
+        view
+    }
+}
+
+/// How an IAM principal got a Kubernetes identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MappingSource {
+    /// `kube-system/aws-auth`.
+    AwsAuth,
+    /// An EKS access entry.
+    AccessEntry,
+}
+
+/// An IAM principal's Kubernetes identity.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MappedIdentity {
+    /// The IAM principal ARN as written in the mapping.
+    pub principal_arn: String,
+    /// Kubernetes username (templates such as `{{SessionName}}` left as written).
+    pub username: String,
+    /// Kubernetes groups.
+    pub groups: Vec<String>,
+    /// Which mechanism.
+    pub via: MappingSource,
+    /// Where the mapping was read from.
+    pub source: Source,
+}
+
+/// EKS's default username for an access entry without one.
+pub fn default_access_entry_username(principal_arn: &str) -> String {
+    // Roles: arn:aws:sts::ACCT:assumed-role/NAME/{{SessionName}}; users: the user ARN.
+    let parts: Vec<&str> = principal_arn.splitn(6, ':').collect();
+    if let [_, partition, _, _, account, resource] = parts.as_slice() {
+        if let Some(role_path) = resource.strip_prefix("role/") {
+            let name = role_path.rsplit('/').next().unwrap_or(role_path);
+            return format!(
+                "arn:{partition}:sts::{account}:assumed-role/{name}/{{{{SessionName}}}}"
+            );
+        }
+    }
+    principal_arn.to_owned()
+}
+
+/// Reduces a principal ARN to a comparable form: assumed-role session ARNs become the role,
+/// and role paths are dropped (aws-auth and access entries match on the path-less ARN).
+pub fn normalise_principal_arn(arn: &str) -> String {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if let [_, partition, service, _, account, resource] = parts.as_slice() {
+        if *service == "sts" {
+            if let Some(rest) = resource.strip_prefix("assumed-role/") {
+                let role = rest.split('/').next().unwrap_or(rest);
+                return format!("arn:{partition}:iam::{account}:role/{role}");
+            }
+        }
+        if let Some(role_path) = resource.strip_prefix("role/") {
+            let name = role_path.rsplit('/').next().unwrap_or(role_path);
+            return format!("arn:{partition}:iam::{account}:role/{name}");
+        }
+        if let Some(user_path) = resource.strip_prefix("user/") {
+            let name = user_path.rsplit('/').next().unwrap_or(user_path);
+            return format!("arn:{partition}:iam::{account}:user/{name}");
+        }
+    }
+    arn.to_owned()
+}
+
+/// A virtual cluster as the EMR view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualClusterView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Namespace.
+    pub namespace: Option<String>,
+    /// State.
+    pub state: Option<String>,
+    /// EKS cluster name.
+    pub eks_cluster: Option<String>,
+}
+
+/// Evidence that a role is used as an execution role.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ExecutionRoleUse {
+    /// `job-run`, `managed-endpoint`, `job-template`, `trust-policy` or `service-account-name`.
+    pub via: String,
+    /// The namespace it is used in, where known.
+    pub namespace: Option<String>,
+    /// The job run id, endpoint id, template id, role name or service-account name.
+    pub object: String,
+}
+
+/// An EMR-managed service account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmrServiceAccountView {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// The parsed job SA name; `None` for fixed operator names.
+    #[serde(skip)]
+    pub parsed: Option<EmrServiceAccountName>,
+}
+
+/// The EMR on EKS view of an inventory.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EmrView {
+    /// All virtual clusters.
+    pub virtual_clusters: Vec<VirtualClusterView>,
+    /// Namespaces of virtual clusters that are not terminated.
+    pub namespaces: BTreeSet<String>,
+    /// Execution role ARN to the evidence of its use.
+    pub execution_roles: BTreeMap<String, BTreeSet<ExecutionRoleUse>>,
+    /// EMR-managed service accounts present in the cluster.
+    pub service_accounts: Vec<EmrServiceAccountView>,
+    /// IAM principals (the EMR service-linked role) mapped into Kubernetes.
+    pub emr_principal_arns: BTreeSet<String>,
+}
+
+impl EmrView {
+    /// Whether `namespace` belongs to a live virtual cluster.
+    pub fn is_emr_namespace(&self, namespace: &str) -> bool {
+        self.namespaces.contains(namespace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principal_normalisation() {
+        assert_eq!(
+            normalise_principal_arn("arn:aws:sts::111122223333:assumed-role/dev/alice"),
+            "arn:aws:iam::111122223333:role/dev"
+        );
+        assert_eq!(
+            normalise_principal_arn("arn:aws:iam::111122223333:role/team/dev"),
+            "arn:aws:iam::111122223333:role/dev"
+        );
+        assert_eq!(
+            default_access_entry_username("arn:aws:iam::111122223333:role/dev"),
+            "arn:aws:sts::111122223333:assumed-role/dev/{{SessionName}}"
+        );
+    }
+}

@@ -1,0 +1,32 @@
+//! Where an object came from.
+
+use serde::{Deserialize, Serialize};
+
+/// The file (relative to the snapshot root) and, where known, the 1-based line of an object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Source {
+    /// Path of the file, relative to the snapshot directory, with `/` separators.
+    pub file: String,
+    /// 1-based line of the start of the object, when the loader could tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+impl Source {
+    /// A source in `file` at `line`.
+    pub fn new(file: impl Into<String>, line: Option<u32>) -> Self {
+        Self {
+            file: file.into(),
+            line,
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.file, line),
+            None => write!(f, "{}", self.file),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Kubernetes RBAC engine with kube-apiserver's exact semantics. Pure, no IO.

@@ -1,0 +1,1 @@
+//! Report model and renderers (text, JSON, SARIF, JUnit, Markdown, HTML).

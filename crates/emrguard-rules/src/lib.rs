@@ -1,0 +1,1 @@
+//! The audit rules, their registry and documentation.

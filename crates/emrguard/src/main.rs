@@ -1,0 +1,56 @@
+//! The `emrguard` command line.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+mod cmd;
+mod common;
+
+use common::{CliError, EXIT_ERROR};
+
+/// Audits Amazon EMR on EKS deployments against AWS's security best practices, explains each
+/// violation as a chain of evidence, generates the fix, and enforces the Kubernetes side at
+/// admission time.
+#[derive(Debug, Parser)]
+#[command(
+    name = "emrguard",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Summarise what a snapshot contains: counts per kind, the EMR view, coverage gaps.
+    Inventory(cmd::inventory::InventoryArgs),
+    /// Print shell completions.
+    Completions(cmd::meta::CompletionsArgs),
+    /// Print the man page (roff).
+    Man(cmd::meta::ManArgs),
+}
+
+/// The clap command definition (used for completions and the man page).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inventory(args) => cmd::inventory::run(&args),
+        Command::Completions(args) => cmd::meta::completions(&args),
+        Command::Man(args) => cmd::meta::man(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError(message)) => {
+            eprintln!("emrguard: error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

@@ -61,6 +61,66 @@ pub struct CoverageGap {
     pub message: String,
 }
 
+/// Names of the kinds of data a snapshot can contain (values of [`Inventory::present`]).
+pub mod area {
+    /// Namespaces.
+    pub const NAMESPACES: &str = "namespaces";
+    /// Roles, ClusterRoles and their bindings.
+    pub const RBAC: &str = "rbac";
+    /// ServiceAccounts.
+    pub const SERVICE_ACCOUNTS: &str = "service-accounts";
+    /// ConfigMaps.
+    pub const CONFIG_MAPS: &str = "configmaps";
+    /// Secrets (metadata only).
+    pub const SECRETS: &str = "secrets";
+    /// Pods.
+    pub const PODS: &str = "pods";
+    /// Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs.
+    pub const WORKLOADS: &str = "workloads";
+    /// Mutating and validating webhook configurations.
+    pub const WEBHOOKS: &str = "webhooks";
+    /// Services.
+    pub const SERVICES: &str = "services";
+    /// NetworkPolicies.
+    pub const NETWORK_POLICIES: &str = "network-policies";
+    /// Nodes.
+    pub const NODES: &str = "nodes";
+    /// `kube-system/aws-auth`.
+    pub const AWS_AUTH: &str = "aws-auth";
+    /// `iam get-account-authorization-details`.
+    pub const IAM: &str = "iam";
+    /// `eks describe-cluster`.
+    pub const EKS_CLUSTER: &str = "eks-cluster";
+    /// `eks describe-nodegroup`.
+    pub const NODEGROUPS: &str = "nodegroups";
+    /// EKS access entries.
+    pub const ACCESS_ENTRIES: &str = "access-entries";
+    /// EKS Pod Identity associations.
+    pub const POD_IDENTITY: &str = "pod-identity";
+    /// EMR virtual clusters.
+    pub const VIRTUAL_CLUSTERS: &str = "virtual-clusters";
+    /// EMR managed endpoints.
+    pub const MANAGED_ENDPOINTS: &str = "managed-endpoints";
+    /// EMR job runs.
+    pub const JOB_RUNS: &str = "job-runs";
+    /// EMR job templates.
+    pub const JOB_TEMPLATES: &str = "job-templates";
+    /// EC2 subnets.
+    pub const SUBNETS: &str = "subnets";
+    /// EC2 route tables.
+    pub const ROUTE_TABLES: &str = "route-tables";
+    /// EC2 security groups.
+    pub const SECURITY_GROUPS: &str = "security-groups";
+    /// EC2 launch template versions.
+    pub const LAUNCH_TEMPLATES: &str = "launch-templates";
+    /// EC2 instances.
+    pub const INSTANCES: &str = "instances";
+    /// ELBv2 load balancers.
+    pub const LOAD_BALANCERS: &str = "load-balancers";
+    /// CloudTrail events.
+    pub const CLOUDTRAIL: &str = "cloudtrail";
+}
+
 /// Everything loaded from one snapshot (or live), sorted deterministically.
 #[derive(Debug, Clone, Default)]
 #[allow(missing_docs)]
@@ -339,6 +399,37 @@ impl Inventory {
     /// Whether the snapshot contained a kind of data (`iam`, `rbac`, `eks-cluster`, ...).
     pub fn has(&self, area: &str) -> bool {
         self.present.contains(area)
+    }
+
+    /// What the snapshot lacks, and which checks that silences. Empty for a complete snapshot.
+    pub fn coverage_gaps(&self) -> Vec<CoverageGap> {
+        use area::*;
+        let gaps: &[(&str, &str)] = &[
+            (RBAC, "no Roles, ClusterRoles or bindings: RBAC checks (practice 6), who-can and the Kubernetes half of attack paths are skipped"),
+            (IAM, "no IAM data (iam get-account-authorization-details): execution-role, trust-policy, submitter and node-role checks are skipped"),
+            (EKS_CLUSTER, "no EKS cluster (eks describe-cluster): the OIDC issuer, account and subnets are unknown; trust-policy scoping and endpoint subnet checks are skipped"),
+            (VIRTUAL_CLUSTERS, "no EMR virtual clusters (emr-containers list-virtual-clusters): EMR namespaces are unknown, so namespace-scoped checks cannot tell EMR namespaces apart"),
+            (PODS, "no pods: hostNetwork, static-key and kube2iam/kiam pod checks are skipped"),
+            (WORKLOADS, "no workloads (Deployments, DaemonSets, ...): kube2iam/kiam and aws-node checks are limited"),
+            (SERVICE_ACCOUNTS, "no service accounts: IRSA annotation checks are skipped"),
+            (CONFIG_MAPS, "no ConfigMaps: static-key checks on ConfigMaps are skipped"),
+            (WEBHOOKS, "no webhook configurations: admission-webhook reachability is unknown"),
+            (NODEGROUPS, "no node groups (eks describe-nodegroup): node-role and IMDS checks are skipped"),
+            (LAUNCH_TEMPLATES, "no launch template versions (ec2 describe-launch-template-versions): IMDS hop-limit and IMDSv1 checks are skipped"),
+            (JOB_RUNS, "no job runs (emr-containers list-job-runs): image currency, static-key and job-history isolation checks are limited"),
+            (SECURITY_GROUPS, "no security groups (ec2 describe-security-groups): endpoint ingress checks are skipped"),
+            (SUBNETS, "no subnets (ec2 describe-subnets): private-subnet checks are skipped"),
+            (ROUTE_TABLES, "no route tables (ec2 describe-route-tables): subnets cannot be classified public or private"),
+            (LOAD_BALANCERS, "no load balancers (elbv2 describe-load-balancers): endpoint load-balancer exposure checks are skipped"),
+            (CLOUDTRAIL, "no CloudTrail events: unused-permission analysis of execution roles is skipped"),
+        ];
+        gaps.iter()
+            .filter(|(a, _)| !self.has(a))
+            .map(|(a, m)| CoverageGap {
+                area: (*a).to_owned(),
+                message: (*m).to_owned(),
+            })
+            .collect()
     }
 
     /// Every Kubernetes identity an IAM principal ARN is mapped to, through aws-auth

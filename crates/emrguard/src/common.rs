@@ -8,8 +8,6 @@ use clap::{Args, ValueEnum};
 use emrguard_load::{load_snapshot, LoadOptions};
 use emrguard_model::Inventory;
 
-/// Exit code for "clean" / "allowed" / "yes".
-pub const EXIT_OK: u8 = 0;
 /// Exit code for "findings" / "denied" / "no".
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code for errors.

@@ -26,8 +26,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run every check on a snapshot and report what is wrong, why, and how to fix it.
+    Audit(cmd::audit::AuditArgs),
     /// Summarise what a snapshot contains: counts per kind, the EMR view, coverage gaps.
     Inventory(cmd::inventory::InventoryArgs),
+    /// List the rules.
+    Rules(cmd::rules::RulesArgs),
+    /// Show a rule's documentation.
+    Explain(cmd::rules::ExplainArgs),
     /// Print shell completions.
     Completions(cmd::meta::CompletionsArgs),
     /// Print the man page (roff).
@@ -42,7 +48,10 @@ pub fn command() -> clap::Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Audit(args) => cmd::audit::run(&args),
         Command::Inventory(args) => cmd::inventory::run(&args),
+        Command::Rules(args) => cmd::rules::list(&args),
+        Command::Explain(args) => cmd::rules::explain(&args),
         Command::Completions(args) => cmd::meta::completions(&args),
         Command::Man(args) => cmd::meta::man(&args),
     };

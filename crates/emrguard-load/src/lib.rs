@@ -1,10 +1,43 @@
 //! Snapshot loader: reads a directory of `kubectl get -o json|yaml` and aws CLI output into an
 //! [`Inventory`].
+//!
+//! A snapshot is a directory, read recursively, of files exactly as the tools print them.
+//! Kubernetes objects are recognised by `kind`, AWS output by its top-level keys (never by
+//! file name). Files that are neither are listed in [`Inventory::skipped`]; a file of a known
+//! shape that does not parse stops the load with [`LoadError::Malformed`] (or, with
+//! [`LoadOptions::keep_going`], is skipped with a warning).
+//!
+//! **Secrets:** the `data` and `stringData` values of a Secret are skipped while the text is
+//! parsed and never stored; only their key names are kept.
+//!
+//! Files are parsed in parallel and merged in sorted path order, so the result does not depend
+//! on scheduling.
 #![deny(missing_docs)]
 
-use std::path::{Path, PathBuf};
+mod aws;
+mod cloudtrail;
+mod decode;
+mod error;
+mod file;
+mod json;
+mod k8s;
+mod merge;
+mod parallel;
+mod partial;
+mod policy_diag;
+mod walk;
+mod yaml;
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use emrguard_model::inventory::SkippedFile;
 use emrguard_model::Inventory;
+
+use crate::file::FileOutcome;
+use crate::merge::Merger;
 
 /// Options for [`load_snapshot`].
 #[derive(Debug, Clone, Default)]
@@ -36,13 +69,145 @@ pub enum LoadError {
     },
 }
 
-/// Loads every file under `root` (recursively) into an inventory.
+/// One file of an in-memory snapshot (see [`load_files`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotFile {
+    /// Path relative to the snapshot root, with `/` separators.
+    pub path: String,
+    /// The file's bytes, exactly as the tool printed them (optionally gzip-compressed).
+    pub bytes: Vec<u8>,
+}
+
+/// Counts about a load that do not belong in the inventory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadSummary {
+    /// Files read and used (not skipped).
+    pub files_read: usize,
+    /// Kubernetes objects of kinds the audit does not read (for example `Event`), by kind.
+    pub ignored_kinds: BTreeMap<String, usize>,
+}
+
+/// Loads every file under `root` (recursively) into an inventory. `root` may also be a
+/// single file.
 ///
 /// # Errors
 /// [`LoadError`] when the directory cannot be read or, without `keep_going`, a file is malformed.
 pub fn load_snapshot(root: &Path, options: &LoadOptions) -> Result<Inventory, LoadError> {
-    let _ = (root, options);
-    let mut inventory = Inventory::default();
-    inventory.finalize();
-    Ok(inventory)
+    load_snapshot_with_summary(root, options).map(|(inventory, _)| inventory)
+}
+
+/// [`load_snapshot`], also returning what was counted but not kept.
+///
+/// # Errors
+/// As [`load_snapshot`].
+pub fn load_snapshot_with_summary(
+    root: &Path,
+    options: &LoadOptions,
+) -> Result<(Inventory, LoadSummary), LoadError> {
+    let listing = walk::list_files(root)?;
+    let outcomes = run_files(&listing.files, options, |index| {
+        let entry = listing.files.get(index).ok_or_else(|| LoadError::Io {
+            path: root.to_path_buf(),
+            message: "file list changed while reading".to_owned(),
+        })?;
+        std::fs::read(&entry.path)
+            .map(Cow::Owned)
+            .map_err(|e| LoadError::Io {
+                path: entry.path.clone(),
+                message: e.to_string(),
+            })
+    });
+    finish(outcomes, listing.skipped, options)
+}
+
+/// Loads an in-memory snapshot: the same as [`load_snapshot`] over a directory holding
+/// `files`.
+///
+/// # Errors
+/// Without `keep_going`, [`LoadError::Malformed`] for the first malformed file in path order.
+pub fn load_files(files: Vec<SnapshotFile>, options: &LoadOptions) -> Result<Inventory, LoadError> {
+    let mut entries: Vec<(String, Vec<u8>)> =
+        files.into_iter().map(|f| (f.path, f.bytes)).collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let named: Vec<walk::Entry> = entries
+        .iter()
+        .map(|(path, _)| walk::Entry {
+            relative: path.clone(),
+            path: PathBuf::from(path),
+        })
+        .collect();
+    let outcomes = run_files(&named, options, |index| {
+        Ok(Cow::Borrowed(
+            entries
+                .get(index)
+                .map_or(&[][..], |(_, bytes)| bytes.as_slice()),
+        ))
+    });
+    finish(outcomes, Vec::new(), options).map(|(inventory, _)| inventory)
+}
+
+/// Reads and parses every file in parallel; results come back in `files` order. Without
+/// `keep_going`, files after the first failure are not parsed.
+fn run_files<'b, F>(
+    files: &[walk::Entry],
+    options: &LoadOptions,
+    read: F,
+) -> Vec<(String, Result<FileOutcome, LoadError>)>
+where
+    F: Fn(usize) -> Result<Cow<'b, [u8]>, LoadError> + Sync,
+{
+    let threads = parallel::threads();
+    let first_failure = AtomicUsize::new(usize::MAX);
+    parallel::par_map(files, threads, |index, entry| {
+        if !options.keep_going && index > first_failure.load(Ordering::Relaxed) {
+            return (entry.relative.clone(), Ok(FileOutcome::NotRead));
+        }
+        let outcome = read(index).map(|bytes| file::process(&entry.relative, &bytes, threads));
+        if matches!(outcome, Err(_) | Ok(FileOutcome::Malformed(_))) {
+            first_failure.fetch_min(index, Ordering::Relaxed);
+        }
+        (entry.relative.clone(), outcome)
+    })
+}
+
+fn finish(
+    outcomes: Vec<(String, Result<FileOutcome, LoadError>)>,
+    skipped: Vec<SkippedFile>,
+    options: &LoadOptions,
+) -> Result<(Inventory, LoadSummary), LoadError> {
+    let mut merger = Merger::default();
+    let mut summary = LoadSummary::default();
+    for file in skipped {
+        merger.skip(file);
+    }
+    for (relative, outcome) in outcomes {
+        match outcome {
+            Ok(FileOutcome::Loaded(partial)) => {
+                summary.files_read += 1;
+                for (kind, count) in &partial.ignored_kinds {
+                    *summary.ignored_kinds.entry(kind.clone()).or_default() += count;
+                }
+                merger.add(&relative, *partial);
+            }
+            Ok(FileOutcome::Skipped(reason)) => merger.skip(SkippedFile {
+                file: relative,
+                reason,
+            }),
+            Ok(FileOutcome::NotRead) => {}
+            Ok(FileOutcome::Malformed(error)) => {
+                let error = error.into_load_error(&relative);
+                if !options.keep_going {
+                    return Err(error);
+                }
+                merger.skip_malformed(relative, &error);
+            }
+            Err(error) => {
+                if !options.keep_going {
+                    return Err(error);
+                }
+                merger.skip_malformed(relative, &error);
+            }
+        }
+    }
+    Ok((merger.finish(), summary))
 }

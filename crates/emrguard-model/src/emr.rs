@@ -149,6 +149,29 @@ pub fn is_emr_service_account_name(name: &str) -> bool {
     is_emr_operator_service_account(name) || parse_emr_service_account(name).is_some()
 }
 
+/// Whether `name` fits the service-account part of the trust pattern
+/// `emr-containers-sa-*-*-<ACCOUNT>-<BASE36>` for some account and encoded role. IAM's `*`
+/// matches any characters, so names EMR never creates (`emr-containers-sa-x-y-111122223333-abc`)
+/// fit too, and a service account with such a name can assume the execution role.
+pub fn matches_emr_trust_pattern(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("emr-containers-sa-") else {
+        return false;
+    };
+    let Some((head, encoded)) = rest.rsplit_once('-') else {
+        return false;
+    };
+    let Some((wildcards, account)) = head.rsplit_once('-') else {
+        return false;
+    };
+    let is_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let is_b36 = !encoded.is_empty()
+        && encoded
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+    // The two `*` are separated by a literal `-`.
+    is_account && is_b36 && wildcards.contains('-')
+}
+
 /// The `sub` pattern `aws emr-containers update-role-trust-policy` writes for a role in a
 /// namespace.
 pub fn emr_trust_sub_pattern(namespace: &str, account_id: &str, role_name: &str) -> String {
@@ -223,6 +246,28 @@ mod tests {
         ));
         assert!(parse_emr_service_account("emr-containers-sa-spark-driver-1234-abc").is_none());
         assert!(parse_emr_service_account("default").is_none());
+    }
+
+    #[test]
+    fn trust_pattern_names() {
+        for name in [
+            "emr-containers-sa-spark-driver-111122223333-j3uv6jk0kk3sogu231qj91fmo3mvwfl561",
+            "emr-containers-sa-spark-jeg-kernel-111122223333-16o0gwny3p",
+            "emr-containers-sa-x-y-111122223333-abc",
+            "emr-containers-sa---111122223333-abc",
+        ] {
+            assert!(matches_emr_trust_pattern(name), "{name}");
+        }
+        for name in [
+            "emr-containers-sa-spark-operator",
+            "emr-containers-sa-x-111122223333-abc",
+            "emr-containers-sa-x-y-11112222333-abc",
+            "emr-containers-sa-x-y-111122223333-ABC",
+            "emr-containers-sa-x-y-111122223333-",
+            "other-sa-x-y-111122223333-abc",
+        ] {
+            assert!(!matches_emr_trust_pattern(name), "{name}");
+        }
     }
 
     #[test]

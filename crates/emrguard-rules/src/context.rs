@@ -1,10 +1,13 @@
 //! What every rule sees: the inventory, the configuration, the EMR view, and shared helpers
 //! that tell EMR's own identities, the control plane, admins and tenants apart.
 
+use std::sync::OnceLock;
+
 use emrguard_config::Config;
 use emrguard_model::emr::{is_emr_service_account_name, EMR_USER};
 use emrguard_model::inventory::EmrView;
 use emrguard_model::Inventory;
+use emrguard_rbac::{RbacIndex, SubjectKind, SubjectRef};
 
 use crate::releases::ReleaseCatalog;
 
@@ -34,6 +37,8 @@ pub struct CheckContext<'a> {
     pub emr: EmrView,
     /// The release catalog for image-currency checks.
     pub releases: &'a ReleaseCatalog,
+    rbac: OnceLock<RbacIndex>,
+    tenant_capabilities: OnceLock<Vec<crate::rules::rbac::TenantCapability>>,
 }
 
 impl<'a> CheckContext<'a> {
@@ -45,7 +50,102 @@ impl<'a> CheckContext<'a> {
             config,
             emr,
             releases,
+            rbac: OnceLock::new(),
+            tenant_capabilities: OnceLock::new(),
         }
+    }
+
+    /// The RBAC index of the inventory, built on first use.
+    pub fn rbac(&self) -> &RbacIndex {
+        self.rbac.get_or_init(|| RbacIndex::build(self.inventory))
+    }
+
+    /// Every dangerous capability of tenant subjects in EMR namespaces or cluster-wide,
+    /// computed once for all RBAC rules.
+    pub fn tenant_capabilities(&self) -> &[crate::rules::rbac::TenantCapability] {
+        self.tenant_capabilities
+            .get_or_init(|| crate::rules::rbac::compute_tenant_capabilities(self))
+    }
+
+    /// Classifies an RBAC subject or access entry.
+    pub fn classify_rbac_subject(&self, subject: &SubjectRef) -> SubjectClass {
+        let class = match subject.kind {
+            SubjectKind::AccessEntry => self.classify_principal(&subject.name),
+            kind => {
+                self.classify_subject(kind.as_str(), subject.namespace.as_deref(), &subject.name)
+            }
+        };
+        if class != SubjectClass::Tenant
+            || self.is_configured_tenant(
+                subject.kind.as_str(),
+                subject.namespace.as_deref(),
+                &subject.name,
+            )
+            || (subject.kind == SubjectKind::AccessEntry
+                && self.is_configured_tenant_principal(&subject.name))
+        {
+            return class;
+        }
+        // A subject that holds every verb on every resource cluster-wide is a cluster admin
+        // (cluster-admin, AmazonEKSClusterAdminPolicy); its other rights add nothing to report.
+        let everything = emrguard_rbac::Request::resource("*", "*", "*", "", "", "");
+        let is_admin = self.rbac().identity_for(subject).is_some_and(|identity| {
+            self.rbac()
+                .authorize(&identity, &everything)
+                .grants
+                .iter()
+                .any(|g| grant_is_own(g, subject))
+        });
+        if is_admin {
+            SubjectClass::Admin
+        } else {
+            SubjectClass::Tenant
+        }
+    }
+
+    /// Classifies an IAM principal mapped into Kubernetes.
+    pub fn classify_principal(&self, arn: &str) -> SubjectClass {
+        if self.is_configured_tenant_principal(arn) {
+            return SubjectClass::Tenant;
+        }
+        if self.config.is_admin_principal(arn) {
+            return SubjectClass::Admin;
+        }
+        if emrguard_model::emr::is_emr_service_linked_role(arn) {
+            return SubjectClass::Emr;
+        }
+        let mapped = self.inventory.kubernetes_identities(arn);
+        if !mapped.is_empty()
+            && mapped.iter().all(|m| {
+                m.groups
+                    .iter()
+                    .any(|g| g == "system:nodes" || g == "system:masters")
+                    || m.username.starts_with("system:node:")
+            })
+        {
+            return if mapped
+                .iter()
+                .any(|m| m.groups.iter().any(|g| g == "system:masters"))
+            {
+                SubjectClass::Admin
+            } else {
+                SubjectClass::ControlPlane
+            };
+        }
+        if self.inventory.access_entries.iter().any(|e| {
+            e.principal_arn == arn && e.entry_type.as_deref().is_some_and(|t| t != "STANDARD")
+        }) {
+            return SubjectClass::ControlPlane;
+        }
+        SubjectClass::Tenant
+    }
+
+    /// Whether an IAM principal is listed under a tenant in the configuration.
+    pub fn is_configured_tenant_principal(&self, arn: &str) -> bool {
+        self.config
+            .tenants
+            .values()
+            .any(|t| t.iam_principals.iter().any(|p| p == arn))
     }
 
     /// Whether `namespace` is an EMR namespace (of a live virtual cluster).
@@ -55,15 +155,24 @@ impl<'a> CheckContext<'a> {
 
     /// Whether a subject is listed as a tenant subject in the configuration.
     pub fn is_configured_tenant(&self, kind: &str, namespace: Option<&str>, name: &str) -> bool {
-        self.config.tenants.values().flat_map(|t| t.subjects.iter()).any(|s| {
-            emrguard_config::parse_subject(s).is_some_and(|(k, ns, n)| {
-                k == kind && n == name && (k != "ServiceAccount" || ns == namespace)
+        self.config
+            .tenants
+            .values()
+            .flat_map(|t| t.subjects.iter())
+            .any(|s| {
+                emrguard_config::parse_subject(s).is_some_and(|(k, ns, n)| {
+                    k == kind && n == name && (k != "ServiceAccount" || ns == namespace)
+                })
             })
-        })
     }
 
     /// Classifies a Kubernetes subject (`User`, `Group` or `ServiceAccount`).
-    pub fn classify_subject(&self, kind: &str, namespace: Option<&str>, name: &str) -> SubjectClass {
+    pub fn classify_subject(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> SubjectClass {
         if self.is_configured_tenant(kind, namespace, name) {
             return SubjectClass::Tenant;
         }
@@ -75,6 +184,16 @@ impl<'a> CheckContext<'a> {
             "ServiceAccount" if is_emr_service_account_name(name) => SubjectClass::Emr,
             "ServiceAccount" if namespace == Some("kube-system") => SubjectClass::ControlPlane,
             "Group" if name == "system:masters" => SubjectClass::Admin,
+            // Everyone-groups are judged like tenants: granting them anything dangerous is a
+            // finding about every user.
+            "Group"
+                if matches!(
+                    name,
+                    "system:authenticated" | "system:unauthenticated" | "system:serviceaccounts"
+                ) || name.starts_with("system:serviceaccounts:") =>
+            {
+                SubjectClass::Tenant
+            }
             "User" | "Group" if name.starts_with("system:") || name.starts_with("eks:") => {
                 SubjectClass::ControlPlane
             }
@@ -96,5 +215,29 @@ impl<'a> CheckContext<'a> {
     /// The account id, or a placeholder for remediation text.
     pub fn account_id(&self) -> &str {
         self.inventory.account_id().unwrap_or("ACCOUNT_ID")
+    }
+}
+
+/// Whether a grant comes from the subject's own binding subject or access entry (not from a
+/// group it is a member of, which is judged as its own subject).
+pub fn grant_is_own(grant: &emrguard_rbac::Grant, subject: &SubjectRef) -> bool {
+    match &grant.source {
+        emrguard_rbac::GrantSource::Binding {
+            subject: s,
+            binding,
+            ..
+        } => {
+            s.kind == subject.kind.as_str()
+                && s.name == subject.name
+                && (subject.kind != SubjectKind::ServiceAccount
+                    || s.namespace.as_deref().or(binding.namespace.as_deref())
+                        == subject.namespace.as_deref())
+        }
+        emrguard_rbac::GrantSource::AccessPolicy { principal_arn, .. } => {
+            subject.kind == SubjectKind::AccessEntry && *principal_arn == subject.name
+        }
+        emrguard_rbac::GrantSource::PrivilegedGroup { group, .. } => {
+            subject.kind == SubjectKind::Group && *group == subject.name
+        }
     }
 }

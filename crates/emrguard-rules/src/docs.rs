@@ -42,7 +42,8 @@ pub fn rule_page(meta: &RuleMeta) -> String {
 
 /// The index page listing every rule.
 pub fn index_page(rules: &[&RuleMeta]) -> String {
-    let mut s = String::from("# Rules\n\nGenerated from the rules' source; do not edit by hand.\n\n");
+    let mut s =
+        String::from("# Rules\n\nGenerated from the rules' source; do not edit by hand.\n\n");
     let _ = writeln!(s, "| Code | Name | Practice | Severity | Summary |");
     let _ = writeln!(s, "|---|---|---|---|---|");
     for m in rules {

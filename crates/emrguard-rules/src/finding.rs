@@ -115,7 +115,10 @@ impl Practice {
 
     /// The practice's number on the page (1 to 7).
     pub fn number(self) -> usize {
-        Self::ALL.iter().position(|p| *p == self).map_or(0, |i| i + 1)
+        Self::ALL
+            .iter()
+            .position(|p| *p == self)
+            .map_or(0, |i| i + 1)
     }
 }
 
@@ -269,7 +272,7 @@ pub struct Remediation {
     /// One or two sentences.
     pub summary: String,
     /// Concrete changes, where one exists.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixes: Vec<Fix>,
 }
 
@@ -284,7 +287,12 @@ impl Remediation {
 
     /// Adds a concrete change.
     #[must_use]
-    pub fn fix(mut self, description: impl Into<String>, language: &str, content: impl Into<String>) -> Self {
+    pub fn fix(
+        mut self,
+        description: impl Into<String>,
+        language: &str,
+        content: impl Into<String>,
+    ) -> Self {
         self.fixes.push(Fix {
             description: description.into(),
             language: language.to_owned(),
@@ -324,10 +332,10 @@ impl Finding {
         let mut keys: Vec<String> = resources.iter().map(ResourceRef::key).collect();
         keys.sort();
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in code
-            .bytes()
-            .chain(keys.iter().flat_map(|k| std::iter::once(0u8).chain(k.bytes())))
-        {
+        for byte in code.bytes().chain(
+            keys.iter()
+                .flat_map(|k| std::iter::once(0u8).chain(k.bytes())),
+        ) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }

@@ -11,12 +11,13 @@ pub mod finding;
 pub mod registry;
 pub mod releases;
 pub mod rules;
+pub mod suppress;
 
 use std::collections::BTreeSet;
 
 use emrguard_config::Config;
 use emrguard_model::{CoverageGap, Inventory};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use context::{CheckContext, SubjectClass};
 pub use finding::{Evidence, Finding, Fix, Practice, Remediation, ResourceRef, Severity};
@@ -24,7 +25,7 @@ pub use registry::{Rule, RuleMeta};
 pub use releases::ReleaseCatalog;
 
 /// A rule that did not run, and why.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SkippedRule {
     /// Rule code.
     pub code: String,
@@ -33,7 +34,7 @@ pub struct SkippedRule {
 }
 
 /// The outcome of an audit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditResult {
     /// Findings, sorted by practice, severity (highest first), code and resources.
     pub findings: Vec<Finding>,
@@ -54,9 +55,9 @@ pub fn all_rules() -> Vec<&'static dyn Rule> {
 
 /// Finds a rule by code or name.
 pub fn find_rule(code_or_name: &str) -> Option<&'static dyn Rule> {
-    all_rules().into_iter().find(|r| {
-        r.meta().code.eq_ignore_ascii_case(code_or_name) || r.meta().name == code_or_name
-    })
+    all_rules()
+        .into_iter()
+        .find(|r| r.meta().code.eq_ignore_ascii_case(code_or_name) || r.meta().name == code_or_name)
 }
 
 fn selected(meta: &RuleMeta, config: &Config) -> Result<(), String> {
@@ -131,12 +132,19 @@ pub fn audit(inventory: &Inventory, config: &Config, releases: &ReleaseCatalog) 
 /// Sorts findings deterministically: practice, severity (highest first), code, resources.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.practice, std::cmp::Reverse(a.severity), &a.code, &a.resources, &a.message).cmp(&(
-            b.practice,
-            std::cmp::Reverse(b.severity),
-            &b.code,
-            &b.resources,
-            &b.message,
-        ))
+        (
+            a.practice,
+            std::cmp::Reverse(a.severity),
+            &a.code,
+            &a.resources,
+            &a.message,
+        )
+            .cmp(&(
+                b.practice,
+                std::cmp::Reverse(b.severity),
+                &b.code,
+                &b.resources,
+                &b.message,
+            ))
     });
 }

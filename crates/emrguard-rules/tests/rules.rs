@@ -33,7 +33,13 @@ fn summary(findings: &[emrguard_rules::Finding]) -> Vec<String> {
         .iter()
         .map(|f| {
             let resources: Vec<String> = f.resources.iter().map(|r| r.key()).collect();
-            format!("{} {} [{}] {}", f.code, f.severity, resources.join(", "), f.message)
+            format!(
+                "{} {} [{}] {}",
+                f.code,
+                f.severity,
+                resources.join(", "),
+                f.message
+            )
         })
         .collect();
     lines.sort();
@@ -63,12 +69,21 @@ fn positive_fixtures_find_and_negative_fixtures_do_not() {
             continue;
         }
         let positive = run_rule(rule, &dir.join("positive"));
-        assert!(!positive.is_empty(), "{code}: the positive fixture yields no finding");
+        assert!(
+            !positive.is_empty(),
+            "{code}: the positive fixture yields no finding"
+        );
         for f in &positive {
             assert_eq!(f.code, code);
-            assert!(!f.resources.is_empty(), "{code}: a finding without resources");
+            assert!(
+                !f.resources.is_empty(),
+                "{code}: a finding without resources"
+            );
             assert!(!f.evidence.is_empty(), "{code}: a finding without evidence");
-            assert!(!f.remediation.summary.is_empty(), "{code}: a finding without remediation");
+            assert!(
+                !f.remediation.summary.is_empty(),
+                "{code}: a finding without remediation"
+            );
         }
         insta::assert_yaml_snapshot!(format!("{code}_positive"), summary(&positive));
         let negative = run_rule(rule, &dir.join("negative"));
@@ -90,14 +105,24 @@ fn rule_docs_have_every_section_and_unique_codes() {
         assert!(names.insert(m.name), "duplicate name {}", m.name);
         let code_ok = m.code.len() >= 4
             && m.code.chars().rev().take(3).all(|c| c.is_ascii_digit())
-            && m.code.chars().take_while(|c| !c.is_ascii_digit()).all(|c| c.is_ascii_uppercase());
+            && m.code
+                .chars()
+                .take_while(|c| !c.is_ascii_digit())
+                .all(|c| c.is_ascii_uppercase());
         assert!(code_ok, "bad code {}", m.code);
         assert!(
-            m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            m.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "name {} is not kebab-case",
             m.name
         );
-        assert!(docs::missing_sections(m).is_empty(), "{}: missing {:?}", m.code, docs::missing_sections(m));
+        assert!(
+            docs::missing_sections(m).is_empty(),
+            "{}: missing {:?}",
+            m.code,
+            docs::missing_sections(m)
+        );
     }
 }
 
@@ -109,7 +134,12 @@ fn generated_rule_docs_are_fresh() {
     let rules = all_rules();
     let mut expected: Vec<(PathBuf, String)> = rules
         .iter()
-        .map(|r| (dir.join(format!("{}.md", r.meta().code)), docs::rule_page(r.meta())))
+        .map(|r| {
+            (
+                dir.join(format!("{}.md", r.meta().code)),
+                docs::rule_page(r.meta()),
+            )
+        })
         .collect();
     let metas: Vec<_> = rules.iter().map(|r| r.meta()).collect();
     expected.push((dir.join("README.md"), docs::index_page(&metas)));

@@ -8,6 +8,8 @@ use clap::{Args, ValueEnum};
 use emrguard_load::{load_snapshot, LoadOptions};
 use emrguard_model::Inventory;
 
+/// Exit code for "clean" / "allowed" / "yes".
+pub const EXIT_OK: u8 = 0;
 /// Exit code for "findings" / "denied" / "no".
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code for errors.
@@ -150,6 +152,85 @@ pub fn emit_to(path: Option<&PathBuf>, text: &str) -> Result<(), CliError> {
                 _ => Ok(()),
             }
         }
+    }
+}
+
+/// Repeatable `--format`/`--output` pairs, for commands that write several reports in one run:
+/// `--format json --output a.json --format sarif --output b.sarif`.
+///
+/// Pairing: the n-th `--format` goes to the n-th `--output`. A single `--format` (or none:
+/// text) without `--output` goes to standard output, and `--output -` names standard output
+/// explicitly. Any other mismatch in counts is an error, as are two reports to one file.
+#[derive(Debug, Clone, Args)]
+pub struct MultiOutputArgs {
+    /// Output format (default text). Repeat with one --output each to write several reports.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub formats: Vec<Format>,
+    /// Write the report to FILE ("-": standard output); pairs in order with --format.
+    #[arg(long = "output", short = 'o', value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+}
+
+/// One report to write: a format and a file, or standard output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputTarget {
+    /// The format.
+    pub format: Format,
+    /// The file; `None` for standard output.
+    pub path: Option<PathBuf>,
+}
+
+impl MultiOutputArgs {
+    /// Pairs formats with outputs, rejecting formats the command does not support and
+    /// ambiguous combinations.
+    pub fn targets(&self, supported: &[Format]) -> Result<Vec<OutputTarget>, CliError> {
+        let formats = if self.formats.is_empty() {
+            vec![Format::Text]
+        } else {
+            self.formats.clone()
+        };
+        if let Some(bad) = formats.iter().find(|f| !supported.contains(f)) {
+            let names: Vec<&str> = supported.iter().map(|f| f.name()).collect();
+            return Err(CliError(format!(
+                "--format {} is not available for this command (expected one of: {})",
+                bad.name(),
+                names.join(", ")
+            )));
+        }
+        let paths: Vec<Option<PathBuf>> = match (formats.len(), self.outputs.len()) {
+            (1, 0) => vec![None],
+            (n, m) if n == m => self
+                .outputs
+                .iter()
+                .map(|p| (p.as_os_str() != "-").then(|| p.clone()))
+                .collect(),
+            (n, m) => {
+                return Err(CliError(format!(
+                "{n} --format value(s) but {m} --output value(s): give one --output per --format \
+                     (in the same order; \"-\" for standard output), or a single --format without \
+                     --output to write to standard output"
+            )))
+            }
+        };
+        if paths.iter().filter(|p| p.is_none()).count() > 1 {
+            return Err(CliError(
+                "more than one report would go to standard output: give the others an --output file".into(),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for p in paths.iter().flatten() {
+            if !seen.insert(p) {
+                return Err(CliError(format!(
+                    "--output {} is given twice: each report needs its own file",
+                    p.display()
+                )));
+            }
+        }
+        Ok(formats
+            .into_iter()
+            .zip(paths)
+            .map(|(format, path)| OutputTarget { format, path })
+            .collect())
     }
 }
 

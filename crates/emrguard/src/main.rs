@@ -34,6 +34,15 @@ enum Command {
     Rules(cmd::rules::RulesArgs),
     /// Show a rule's documentation.
     Explain(cmd::rules::ExplainArgs),
+    /// Whether an identity may make a request: prints yes (exit 0) or no (exit 1), like
+    /// `kubectl auth can-i`.
+    CanI(cmd::can_i::CanIArgs),
+    /// Every subject allowed to make a request, with the bindings and rules that allow it.
+    WhoCan(cmd::who_can::WhoCanArgs),
+    /// AWS IAM: simulate a request, ask who may assume a role, describe a role.
+    Iam(cmd::iam::IamArgs),
+    /// The admission webhook: serve it, render its manifests, make its certificates.
+    Webhook(cmd::webhook::WebhookArgs),
     /// Print shell completions.
     Completions(cmd::meta::CompletionsArgs),
     /// Print the man page (roff).
@@ -52,6 +61,10 @@ fn main() -> ExitCode {
         Command::Inventory(args) => cmd::inventory::run(&args),
         Command::Rules(args) => cmd::rules::list(&args),
         Command::Explain(args) => cmd::rules::explain(&args),
+        Command::CanI(args) => cmd::can_i::run(&args),
+        Command::WhoCan(args) => cmd::who_can::run(&args),
+        Command::Iam(args) => cmd::iam::run(&args),
+        Command::Webhook(args) => cmd::webhook::run(&args),
         Command::Completions(args) => cmd::meta::completions(&args),
         Command::Man(args) => cmd::meta::man(&args),
     };

@@ -1,8 +1,13 @@
 //! The rules, one file each, grouped by practice family.
 
 pub mod credentials;
+pub mod endpoint;
 pub mod exec_role;
+pub mod images;
+pub mod isolation;
+pub(crate) mod job_config;
 pub mod node;
+pub mod rbac;
 
 use crate::registry::Rule;
 
@@ -12,5 +17,26 @@ pub(crate) fn registry() -> Vec<&'static dyn Rule> {
         &credentials::kube2iam_or_kiam_present::Kube2iamOrKiamPresent,
         &exec_role::job_template_parametric_execution_role::JobTemplateParametricExecutionRole,
         &node::host_network_pod_in_emr_namespace::HostNetworkPodInEmrNamespace,
+        &rbac::tenant_can_modify_configmaps::TenantCanModifyConfigmaps,
+        &rbac::tenant_can_exec_into_pods::TenantCanExecIntoPods,
+        &rbac::tenant_can_create_pods::TenantCanCreatePods,
+        &rbac::tenant_can_create_service_account_tokens::TenantCanCreateServiceAccountTokens,
+        &rbac::tenant_can_write_admission_webhooks::TenantCanWriteAdmissionWebhooks,
+        &rbac::tenant_can_read_secrets::TenantCanReadSecrets,
+        &rbac::tenant_can_escalate_rbac::TenantCanEscalateRbac,
+        &credentials::pod_identity_role_mismatch::PodIdentityRoleMismatch,
+        &credentials::pod_identity_mixed_with_irsa::PodIdentityMixedWithIrsa,
+        &credentials::static_aws_credentials::StaticAwsCredentials,
+        &credentials::emr_service_account_role_annotation_mismatch::EmrServiceAccountRoleAnnotationMismatch,
+        &endpoint::endpoint_without_private_subnet::EndpointWithoutPrivateSubnet,
+        &endpoint::endpoint_internet_facing_load_balancer::EndpointInternetFacingLoadBalancer,
+        &endpoint::endpoint_security_group_open_ingress::EndpointSecurityGroupOpenIngress,
+        &endpoint::endpoint_default_or_missing_security_group::EndpointDefaultOrMissingSecurityGroup,
+        &images::release_label_outdated::ReleaseLabelOutdated,
+        &images::release_line_end_of_support::ReleaseLineEndOfSupport,
+        &images::image_mutable_tag::ImageMutableTag,
+        &isolation::virtual_clusters_share_namespace::VirtualClustersShareNamespace,
+        &node::node_imds_reachable::NodeImdsReachable,
+        &node::aws_node_without_irsa::AwsNodeWithoutIrsa,
     ]
 }

@@ -88,7 +88,10 @@ fn counts(inv: &Inventory) -> BTreeMap<&'static str, usize> {
         ("EKSCluster", inv.clusters.len()),
         ("Nodegroup", inv.nodegroups.len()),
         ("AccessEntry", inv.access_entries.len()),
-        ("PodIdentityAssociation", inv.pod_identity_associations.len()),
+        (
+            "PodIdentityAssociation",
+            inv.pod_identity_associations.len(),
+        ),
         ("VirtualCluster", inv.virtual_clusters.len()),
         ("ManagedEndpoint", inv.managed_endpoints.len()),
         ("JobRun", inv.job_runs.len()),
@@ -189,7 +192,8 @@ fn render_text(r: &InventoryReport) -> String {
         let _ = writeln!(s, "  (none)");
     }
     for (arn, uses) in &r.emr.execution_roles {
-        let mut namespaces: Vec<&str> = uses.iter().filter_map(|u| u.namespace.as_deref()).collect();
+        let mut namespaces: Vec<&str> =
+            uses.iter().filter_map(|u| u.namespace.as_deref()).collect();
         namespaces.sort_unstable();
         namespaces.dedup();
         let mut via: Vec<&str> = uses.iter().map(|u| u.via.as_str()).collect();
@@ -198,7 +202,11 @@ fn render_text(r: &InventoryReport) -> String {
         let _ = writeln!(
             s,
             "  {arn}\n      namespaces: {}; seen in: {}",
-            if namespaces.is_empty() { "-".to_owned() } else { namespaces.join(", ") },
+            if namespaces.is_empty() {
+                "-".to_owned()
+            } else {
+                namespaces.join(", ")
+            },
             via.join(", ")
         );
     }
@@ -249,7 +257,11 @@ fn render_text(r: &InventoryReport) -> String {
         }
     }
     if !r.emr.service_accounts.is_empty() {
-        let _ = writeln!(s, "\nEMR-managed service accounts: {}", r.emr.service_accounts.len());
+        let _ = writeln!(
+            s,
+            "\nEMR-managed service accounts: {}",
+            r.emr.service_accounts.len()
+        );
     }
     let _ = writeln!(s, "\nCoverage gaps");
     if r.coverage_gaps.is_empty() {

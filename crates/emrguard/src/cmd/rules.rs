@@ -50,10 +50,16 @@ fn rule_json(m: &emrguard_rules::RuleMeta, with_doc: bool) -> RuleJson {
 
 /// Runs `emrguard rules`.
 pub fn list(args: &RulesArgs) -> CmdResult {
-    args.output.require(&[Format::Text, Format::Json, Format::Markdown])?;
+    args.output
+        .require(&[Format::Text, Format::Json, Format::Markdown])?;
     let rules = emrguard_rules::all_rules();
     let text = match args.output.format {
-        Format::Json => to_json(&rules.iter().map(|r| rule_json(r.meta(), false)).collect::<Vec<_>>())?,
+        Format::Json => to_json(
+            &rules
+                .iter()
+                .map(|r| rule_json(r.meta(), false))
+                .collect::<Vec<_>>(),
+        )?,
         Format::Markdown => {
             let metas: Vec<_> = rules.iter().map(|r| r.meta()).collect();
             emrguard_rules::docs::index_page(&metas)
@@ -62,7 +68,14 @@ pub fn list(args: &RulesArgs) -> CmdResult {
             let mut s = String::new();
             for r in &rules {
                 let m = r.meta();
-                let _ = writeln!(s, "{:<8} {:<44} {:<8} {}", m.code, m.name, m.severity.as_str(), m.practice.as_str());
+                let _ = writeln!(
+                    s,
+                    "{:<8} {:<44} {:<8} {}",
+                    m.code,
+                    m.name,
+                    m.severity.as_str(),
+                    m.practice.as_str()
+                );
             }
             s
         }
@@ -73,9 +86,13 @@ pub fn list(args: &RulesArgs) -> CmdResult {
 
 /// Runs `emrguard explain`.
 pub fn explain(args: &ExplainArgs) -> CmdResult {
-    args.output.require(&[Format::Text, Format::Json, Format::Markdown])?;
+    args.output
+        .require(&[Format::Text, Format::Json, Format::Markdown])?;
     let rule = emrguard_rules::find_rule(&args.rule).ok_or_else(|| {
-        CliError(format!("no rule with code or name {:?} (see `emrguard rules`)", args.rule))
+        CliError(format!(
+            "no rule with code or name {:?} (see `emrguard rules`)",
+            args.rule
+        ))
     })?;
     let text = match args.output.format {
         Format::Json => to_json(&rule_json(rule.meta(), true))?,

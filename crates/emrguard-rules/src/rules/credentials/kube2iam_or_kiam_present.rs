@@ -77,7 +77,11 @@ impl Rule for Kube2iamOrKiamPresent {
                     "{} `{}` runs {} in the cluster",
                     w.kind.as_str(),
                     name,
-                    if name.contains("kiam") || image.is_some_and(|i| i.contains("kiam")) { "kiam" } else { "kube2iam" }
+                    if name.contains("kiam") || image.is_some_and(|i| i.contains("kiam")) {
+                        "kiam"
+                    } else {
+                        "kube2iam"
+                    }
                 ))
                 .resource(r.clone())
                 .evidence(Evidence::about(
@@ -90,16 +94,29 @@ impl Rule for Kube2iamOrKiamPresent {
                 .remediation(fix().fix(
                     "Delete the agent once no workload relies on it",
                     "shell",
-                    format!("kubectl delete {} -n {} {name}", w.kind.as_str().to_lowercase(), ns.unwrap_or("kube-system")),
+                    format!(
+                        "kubectl delete {} -n {} {name}",
+                        w.kind.as_str().to_lowercase(),
+                        ns.unwrap_or("kube-system")
+                    ),
                 ))
                 .push(out);
         }
         for pod in &cx.inventory.pods {
-            let Some(role) = pod.metadata.annotations.get(KUBE2IAM_ANNOTATION) else { continue };
-            if pod.metadata.owner_references.iter().any(|o| o.controller == Some(true))
+            let Some(role) = pod.metadata.annotations.get(KUBE2IAM_ANNOTATION) else {
+                continue;
+            };
+            if pod
+                .metadata
+                .owner_references
+                .iter()
+                .any(|o| o.controller == Some(true))
                 && cx.inventory.workloads.iter().any(|w| {
                     w.metadata.namespace == pod.metadata.namespace
-                        && w.template.metadata.annotations.contains_key(KUBE2IAM_ANNOTATION)
+                        && w.template
+                            .metadata
+                            .annotations
+                            .contains_key(KUBE2IAM_ANNOTATION)
                 })
             {
                 continue;
@@ -107,20 +124,37 @@ impl Rule for Kube2iamOrKiamPresent {
             let ns = pod.metadata.namespace.as_deref();
             let r = ResourceRef::k8s("Pod", ns, &pod.metadata.name).at(&pod.source);
             Self::META
-                .finding(format!("pod `{}/{}` asks kube2iam/kiam for role `{role}`", ns.unwrap_or_default(), pod.metadata.name))
+                .finding(format!(
+                    "pod `{}/{}` asks kube2iam/kiam for role `{role}`",
+                    ns.unwrap_or_default(),
+                    pod.metadata.name
+                ))
                 .resource(r.clone())
-                .evidence(Evidence::about(format!("annotation `{KUBE2IAM_ANNOTATION}: {role}`"), r))
+                .evidence(Evidence::about(
+                    format!("annotation `{KUBE2IAM_ANNOTATION}: {role}`"),
+                    r,
+                ))
                 .remediation(fix())
                 .push(out);
         }
         for w in &cx.inventory.workloads {
-            let Some(role) = w.template.metadata.annotations.get(KUBE2IAM_ANNOTATION) else { continue };
+            let Some(role) = w.template.metadata.annotations.get(KUBE2IAM_ANNOTATION) else {
+                continue;
+            };
             let ns = w.metadata.namespace.as_deref();
             let r = ResourceRef::k8s(w.kind.as_str(), ns, &w.metadata.name).at(&w.source);
             Self::META
-                .finding(format!("{} `{}/{}` asks kube2iam/kiam for role `{role}`", w.kind.as_str(), ns.unwrap_or_default(), w.metadata.name))
+                .finding(format!(
+                    "{} `{}/{}` asks kube2iam/kiam for role `{role}`",
+                    w.kind.as_str(),
+                    ns.unwrap_or_default(),
+                    w.metadata.name
+                ))
                 .resource(r.clone())
-                .evidence(Evidence::about(format!("pod template annotation `{KUBE2IAM_ANNOTATION}: {role}`"), r))
+                .evidence(Evidence::about(
+                    format!("pod template annotation `{KUBE2IAM_ANNOTATION}: {role}`"),
+                    r,
+                ))
                 .remediation(fix())
                 .push(out);
         }
@@ -129,17 +163,28 @@ impl Rule for Kube2iamOrKiamPresent {
                 .metadata
                 .annotations
                 .keys()
-                .filter(|k| *k == "iam.amazonaws.com/allowed-roles" || *k == "iam.amazonaws.com/permitted")
+                .filter(|k| {
+                    *k == "iam.amazonaws.com/allowed-roles" || *k == "iam.amazonaws.com/permitted"
+                })
                 .collect();
             if keys.is_empty() {
                 continue;
             }
             let r = ResourceRef::k8s("Namespace", None, &ns.metadata.name).at(&ns.source);
             Self::META
-                .finding(format!("namespace `{}` is configured for kube2iam/kiam role assignment", ns.metadata.name))
+                .finding(format!(
+                    "namespace `{}` is configured for kube2iam/kiam role assignment",
+                    ns.metadata.name
+                ))
                 .resource(r.clone())
                 .evidence(Evidence::about(
-                    format!("annotation `{}`", keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("`, `")),
+                    format!(
+                        "annotation `{}`",
+                        keys.iter()
+                            .map(|k| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join("`, `")
+                    ),
                     r,
                 ))
                 .remediation(fix())

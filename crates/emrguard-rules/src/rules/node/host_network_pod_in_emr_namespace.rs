@@ -64,19 +64,33 @@ impl Rule for HostNetworkPodInEmrNamespace {
                 continue;
             }
             // Pods owned by a workload are reported through the workload.
-            if pod.metadata.owner_references.iter().any(|o| o.controller == Some(true))
+            if pod
+                .metadata
+                .owner_references
+                .iter()
+                .any(|o| o.controller == Some(true))
                 && cx.inventory.workloads.iter().any(|w| {
-                    w.metadata.namespace.as_deref() == Some(ns) && w.template.spec.uses_host_network()
+                    w.metadata.namespace.as_deref() == Some(ns)
+                        && w.template.spec.uses_host_network()
                 })
             {
                 continue;
             }
             let pod_ref = ResourceRef::k8s("Pod", Some(ns), &pod.metadata.name).at(&pod.source);
             Self::META
-                .finding(format!("pod `{ns}/{}` uses the host network in EMR namespace `{ns}`", pod.metadata.name))
+                .finding(format!(
+                    "pod `{ns}/{}` uses the host network in EMR namespace `{ns}`",
+                    pod.metadata.name
+                ))
                 .resource(pod_ref.clone())
-                .evidence(Evidence::about(format!("namespace `{ns}` belongs to a virtual cluster"), ResourceRef::k8s("Namespace", None, ns)))
-                .evidence(Evidence::about("the pod sets `spec.hostNetwork: true`", pod_ref))
+                .evidence(Evidence::about(
+                    format!("namespace `{ns}` belongs to a virtual cluster"),
+                    ResourceRef::k8s("Namespace", None, ns),
+                ))
+                .evidence(Evidence::about(
+                    "the pod sets `spec.hostNetwork: true`",
+                    pod_ref,
+                ))
                 .remediation(label_fix(ns))
                 .push(out);
         }
@@ -88,10 +102,19 @@ impl Rule for HostNetworkPodInEmrNamespace {
             let kind = w.kind.as_str();
             let w_ref = ResourceRef::k8s(kind, Some(ns), &w.metadata.name).at(&w.source);
             Self::META
-                .finding(format!("{kind} `{ns}/{}` runs pods on the host network in EMR namespace `{ns}`", w.metadata.name))
+                .finding(format!(
+                    "{kind} `{ns}/{}` runs pods on the host network in EMR namespace `{ns}`",
+                    w.metadata.name
+                ))
                 .resource(w_ref.clone())
-                .evidence(Evidence::about(format!("namespace `{ns}` belongs to a virtual cluster"), ResourceRef::k8s("Namespace", None, ns)))
-                .evidence(Evidence::about("the pod template sets `hostNetwork: true`", w_ref))
+                .evidence(Evidence::about(
+                    format!("namespace `{ns}` belongs to a virtual cluster"),
+                    ResourceRef::k8s("Namespace", None, ns),
+                ))
+                .evidence(Evidence::about(
+                    "the pod template sets `hostNetwork: true`",
+                    w_ref,
+                ))
                 .remediation(label_fix(ns))
                 .push(out);
         }

@@ -1,0 +1,457 @@
+//! Merges the files' results, in path order, into one inventory.
+//!
+//! The same object read twice (two files, or two pages that overlap) is kept once: the first
+//! copy wins. EMR and Pod Identity objects printed by both a list and a describe call keep
+//! the describe output, which has more fields. Access entries merge by principal ARN.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+
+use emrguard_model::aws::{
+    AccessEntry, CloudTrailEvent, JobRun, JobTemplate, ManagedEndpoint, PodIdentityAssociation,
+    Tag, VirtualCluster,
+};
+use emrguard_model::inventory::SkippedFile;
+use emrguard_model::Inventory;
+
+use crate::partial::{AccessEntryPiece, Described, Partial};
+use crate::LoadError;
+
+type NameKey = (Option<String>, String);
+
+#[derive(Debug, Default)]
+struct Seen {
+    namespaces: HashSet<NameKey>,
+    service_accounts: HashSet<NameKey>,
+    roles: HashSet<NameKey>,
+    cluster_roles: HashSet<NameKey>,
+    role_bindings: HashSet<NameKey>,
+    cluster_role_bindings: HashSet<NameKey>,
+    config_maps: HashSet<NameKey>,
+    secrets: HashSet<NameKey>,
+    pods: HashSet<NameKey>,
+    workloads: HashSet<(String, NameKey)>,
+    webhooks: HashSet<(String, String)>,
+    services: HashSet<NameKey>,
+    network_policies: HashSet<NameKey>,
+    nodes: HashSet<NameKey>,
+    arns: HashSet<(&'static str, String)>,
+    ids: HashSet<(&'static str, String)>,
+    event_ids: HashSet<String>,
+}
+
+/// Accumulates files in order.
+#[derive(Debug, Default)]
+pub(crate) struct Merger {
+    inv: Inventory,
+    seen: Seen,
+    aws_auth_file: Option<String>,
+    access_entries: Vec<AccessEntry>,
+    access_index: HashMap<String, usize>,
+    pod_identity: Vec<Described<PodIdentityAssociation>>,
+    pod_identity_index: HashMap<String, usize>,
+    virtual_clusters: Vec<Described<VirtualCluster>>,
+    virtual_cluster_index: HashMap<String, usize>,
+    managed_endpoints: Vec<Described<ManagedEndpoint>>,
+    managed_endpoint_index: HashMap<String, usize>,
+    job_runs: Vec<Described<JobRun>>,
+    job_run_index: HashMap<String, usize>,
+    job_templates: Vec<Described<JobTemplate>>,
+    job_template_index: HashMap<String, usize>,
+    load_balancer_tags: Vec<(String, Vec<Tag>)>,
+}
+
+fn name_key(meta: &emrguard_model::k8s::ObjectMeta) -> Option<NameKey> {
+    (!meta.name.is_empty()).then(|| (meta.namespace.clone(), meta.name.clone()))
+}
+
+/// Appends the items of `src` whose key was not seen; returns how many were dropped.
+fn append_unique<T, K: Hash + Eq>(
+    dst: &mut Vec<T>,
+    seen: &mut HashSet<K>,
+    src: Vec<T>,
+    key: impl Fn(&T) -> Option<K>,
+) -> usize {
+    let mut dropped = 0;
+    dst.reserve(src.len());
+    for item in src {
+        let fresh = key(&item).is_none_or(|k| seen.insert(k));
+        if fresh {
+            dst.push(item);
+        } else {
+            dropped += 1;
+        }
+    }
+    dropped
+}
+
+fn arn_key(kind: &'static str, arn: &str) -> Option<(&'static str, String)> {
+    (!arn.is_empty()).then(|| (kind, arn.to_owned()))
+}
+
+/// Adds list/describe objects by id; a describe copy replaces a list copy.
+fn merge_described<T>(
+    dst: &mut Vec<Described<T>>,
+    index: &mut HashMap<String, usize>,
+    src: Vec<Described<T>>,
+    key: impl Fn(&T) -> String,
+) -> usize {
+    let mut dropped = 0;
+    for item in src {
+        let k = key(&item.value);
+        if k.is_empty() {
+            dst.push(item);
+            continue;
+        }
+        match index.get(&k).and_then(|&i| dst.get_mut(i)) {
+            Some(existing) if item.described && !existing.described => *existing = item,
+            Some(existing) if item.described == existing.described => dropped += 1,
+            Some(_) => {}
+            None => {
+                index.insert(k, dst.len());
+                dst.push(item);
+            }
+        }
+    }
+    dropped
+}
+
+impl Merger {
+    pub(crate) fn skip(&mut self, file: SkippedFile) {
+        self.inv.skipped.push(file);
+    }
+
+    /// A malformed or unreadable file under `keep_going`.
+    pub(crate) fn skip_malformed(&mut self, file: String, error: &LoadError) {
+        let reason = match error {
+            LoadError::Malformed {
+                location, message, ..
+            } => format!("malformed at {location}: {message}"),
+            LoadError::Io { message, .. } => format!("could not be read: {message}"),
+        };
+        self.inv.warnings.push(format!("{file}: skipped, {reason}"));
+        self.inv.skipped.push(SkippedFile { file, reason });
+    }
+
+    pub(crate) fn add(&mut self, file: &str, partial: Partial) {
+        let Partial {
+            inv: p,
+            access_entries,
+            pod_identity,
+            virtual_clusters,
+            managed_endpoints,
+            job_runs,
+            job_templates,
+            load_balancer_tags,
+            events,
+            ..
+        } = partial;
+        let inv = &mut self.inv;
+        let seen = &mut self.seen;
+        let mut dropped = 0;
+        dropped += append_unique(
+            &mut inv.namespaces,
+            &mut seen.namespaces,
+            p.namespaces,
+            |o| name_key(&o.metadata),
+        );
+        dropped += append_unique(
+            &mut inv.service_accounts,
+            &mut seen.service_accounts,
+            p.service_accounts,
+            |o| name_key(&o.metadata),
+        );
+        dropped += append_unique(&mut inv.roles, &mut seen.roles, p.roles, |o| {
+            name_key(&o.metadata)
+        });
+        dropped += append_unique(
+            &mut inv.cluster_roles,
+            &mut seen.cluster_roles,
+            p.cluster_roles,
+            |o| name_key(&o.metadata),
+        );
+        dropped += append_unique(
+            &mut inv.role_bindings,
+            &mut seen.role_bindings,
+            p.role_bindings,
+            |o| name_key(&o.metadata),
+        );
+        dropped += append_unique(
+            &mut inv.cluster_role_bindings,
+            &mut seen.cluster_role_bindings,
+            p.cluster_role_bindings,
+            |o| name_key(&o.metadata),
+        );
+        dropped += append_unique(
+            &mut inv.config_maps,
+            &mut seen.config_maps,
+            p.config_maps,
+            |o| name_key(&o.metadata),
+        );
+        dropped += append_unique(&mut inv.secrets, &mut seen.secrets, p.secrets, |o| {
+            name_key(&o.metadata)
+        });
+        dropped += append_unique(&mut inv.pods, &mut seen.pods, p.pods, |o| {
+            name_key(&o.metadata)
+        });
+        dropped += append_unique(&mut inv.workloads, &mut seen.workloads, p.workloads, |o| {
+            name_key(&o.metadata).map(|k| (o.kind.as_str().to_owned(), k))
+        });
+        dropped += append_unique(
+            &mut inv.webhook_configurations,
+            &mut seen.webhooks,
+            p.webhook_configurations,
+            |o| {
+                (!o.metadata.name.is_empty())
+                    .then(|| (format!("{:?}", o.kind), o.metadata.name.clone()))
+            },
+        );
+        dropped += append_unique(&mut inv.services, &mut seen.services, p.services, |o| {
+            name_key(&o.metadata)
+        });
+        dropped += append_unique(
+            &mut inv.network_policies,
+            &mut seen.network_policies,
+            p.network_policies,
+            |o| name_key(&o.metadata),
+        );
+        dropped += append_unique(&mut inv.nodes, &mut seen.nodes, p.nodes, |o| {
+            name_key(&o.metadata)
+        });
+        dropped += append_unique(&mut inv.iam_users, &mut seen.arns, p.iam_users, |o| {
+            arn_key("user", &o.arn)
+        });
+        dropped += append_unique(&mut inv.iam_groups, &mut seen.arns, p.iam_groups, |o| {
+            arn_key("group", &o.arn)
+        });
+        dropped += append_unique(&mut inv.iam_roles, &mut seen.arns, p.iam_roles, |o| {
+            arn_key("role", &o.arn)
+        });
+        dropped += append_unique(
+            &mut inv.managed_policies,
+            &mut seen.arns,
+            p.managed_policies,
+            |o| arn_key("policy", &o.arn),
+        );
+        dropped += append_unique(&mut inv.clusters, &mut seen.ids, p.clusters, |o| {
+            arn_key("cluster", &o.name)
+        });
+        dropped += append_unique(&mut inv.nodegroups, &mut seen.ids, p.nodegroups, |o| {
+            arn_key(
+                "nodegroup",
+                &format!(
+                    "{}/{}",
+                    o.cluster_name.as_deref().unwrap_or_default(),
+                    o.nodegroup_name
+                ),
+            )
+        });
+        dropped += append_unique(&mut inv.subnets, &mut seen.ids, p.subnets, |o| {
+            arn_key("subnet", &o.subnet_id)
+        });
+        dropped += append_unique(&mut inv.route_tables, &mut seen.ids, p.route_tables, |o| {
+            arn_key("route-table", &o.route_table_id)
+        });
+        dropped += append_unique(
+            &mut inv.security_groups,
+            &mut seen.ids,
+            p.security_groups,
+            |o| arn_key("security-group", &o.group_id),
+        );
+        dropped += append_unique(
+            &mut inv.launch_template_versions,
+            &mut seen.ids,
+            p.launch_template_versions,
+            |o| {
+                let id = o.launch_template_id.as_deref().unwrap_or_default();
+                (!id.is_empty()).then(|| {
+                    (
+                        "launch-template-version",
+                        format!("{id}/{}", o.version_number.unwrap_or_default()),
+                    )
+                })
+            },
+        );
+        dropped += append_unique(&mut inv.instances, &mut seen.ids, p.instances, |o| {
+            arn_key("instance", &o.instance_id)
+        });
+        dropped += append_unique(
+            &mut inv.load_balancers,
+            &mut seen.ids,
+            p.load_balancers,
+            |o| arn_key("load-balancer", &o.load_balancer_arn),
+        );
+        if let Some(auth) = p.aws_auth {
+            match &self.aws_auth_file {
+                None => {
+                    inv.aws_auth = Some(auth);
+                    self.aws_auth_file = Some(file.to_owned());
+                }
+                Some(first) => inv.warnings.push(format!(
+                    "{file}: kube-system/aws-auth was already read from {first}; this copy is ignored"
+                )),
+            }
+        }
+        inv.present.extend(p.present);
+        inv.warnings.extend(p.warnings);
+        inv.skipped.extend(p.skipped);
+
+        for piece in access_entries {
+            self.add_access_entry(piece);
+        }
+        dropped += merge_described(
+            &mut self.pod_identity,
+            &mut self.pod_identity_index,
+            pod_identity,
+            |a| {
+                a.association_id
+                    .clone()
+                    .or_else(|| a.association_arn.clone())
+                    .unwrap_or_else(|| {
+                        format!(
+                            "{}/{}/{}",
+                            a.cluster_name.as_deref().unwrap_or_default(),
+                            a.namespace,
+                            a.service_account
+                        )
+                    })
+            },
+        );
+        dropped += merge_described(
+            &mut self.virtual_clusters,
+            &mut self.virtual_cluster_index,
+            virtual_clusters,
+            |v| v.id.clone(),
+        );
+        dropped += merge_described(
+            &mut self.managed_endpoints,
+            &mut self.managed_endpoint_index,
+            managed_endpoints,
+            |e| e.id.clone(),
+        );
+        dropped += merge_described(&mut self.job_runs, &mut self.job_run_index, job_runs, |j| {
+            if j.id.is_empty() {
+                String::new()
+            } else {
+                format!("{}/{}", j.virtual_cluster_id, j.id)
+            }
+        });
+        dropped += merge_described(
+            &mut self.job_templates,
+            &mut self.job_template_index,
+            job_templates,
+            |t| t.id.clone(),
+        );
+        self.load_balancer_tags.extend(load_balancer_tags);
+        for (id, event) in events {
+            self.add_event(id, event);
+        }
+        if dropped > 0 {
+            self.inv.warnings.push(format!(
+                "{file}: {dropped} object(s) already read (from this or an earlier file) were ignored; the first copy is used"
+            ));
+        }
+    }
+
+    fn add_event(&mut self, id: Option<String>, event: CloudTrailEvent) {
+        if let Some(id) = id {
+            if !self.seen.event_ids.insert(id) {
+                return;
+            }
+        }
+        self.inv.cloudtrail_events.push(event);
+    }
+
+    fn add_access_entry(&mut self, piece: AccessEntryPiece) {
+        let principal = match &piece {
+            AccessEntryPiece::Listed { principal_arn, .. }
+            | AccessEntryPiece::Policies { principal_arn, .. } => principal_arn.clone(),
+            AccessEntryPiece::Described(entry) => entry.principal_arn.clone(),
+        };
+        let index = match self.access_index.get(&principal) {
+            Some(&i) => i,
+            None => {
+                let (cluster_name, source) = match &piece {
+                    AccessEntryPiece::Listed { source, .. } => (None, source.clone()),
+                    AccessEntryPiece::Policies {
+                        cluster_name,
+                        source,
+                        ..
+                    } => (cluster_name.clone(), source.clone()),
+                    AccessEntryPiece::Described(entry) => {
+                        (entry.cluster_name.clone(), entry.source.clone())
+                    }
+                };
+                self.access_index
+                    .insert(principal.clone(), self.access_entries.len());
+                self.access_entries.push(AccessEntry {
+                    cluster_name,
+                    principal_arn: principal,
+                    source,
+                    ..AccessEntry::default()
+                });
+                self.access_entries.len() - 1
+            }
+        };
+        let Some(existing) = self.access_entries.get_mut(index) else {
+            return;
+        };
+        match piece {
+            AccessEntryPiece::Listed { .. } => {}
+            AccessEntryPiece::Described(entry) => {
+                if !existing.described {
+                    let policies = std::mem::take(&mut existing.access_policies);
+                    *existing = entry;
+                    existing.access_policies = policies;
+                    existing.described = true;
+                }
+            }
+            AccessEntryPiece::Policies {
+                cluster_name,
+                policies,
+                ..
+            } => {
+                if existing.cluster_name.is_none() {
+                    existing.cluster_name = cluster_name;
+                }
+                for policy in policies {
+                    if !existing.access_policies.contains(&policy) {
+                        existing.access_policies.push(policy);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Inventory {
+        let mut inv = self.inv;
+        inv.access_entries = self.access_entries;
+        inv.pod_identity_associations = self.pod_identity.into_iter().map(|d| d.value).collect();
+        inv.virtual_clusters = self.virtual_clusters.into_iter().map(|d| d.value).collect();
+        inv.managed_endpoints = self
+            .managed_endpoints
+            .into_iter()
+            .map(|d| d.value)
+            .collect();
+        inv.job_runs = self.job_runs.into_iter().map(|d| d.value).collect();
+        inv.job_templates = self.job_templates.into_iter().map(|d| d.value).collect();
+        let by_arn: HashMap<String, usize> = inv
+            .load_balancers
+            .iter()
+            .enumerate()
+            .map(|(i, lb)| (lb.load_balancer_arn.clone(), i))
+            .collect();
+        for (arn, tags) in self.load_balancer_tags.drain(..) {
+            if let Some(lb) = by_arn
+                .get(&arn)
+                .and_then(|&i| inv.load_balancers.get_mut(i))
+            {
+                if lb.tags.is_empty() {
+                    lb.tags = tags;
+                }
+            }
+        }
+        inv.finalize();
+        inv
+    }
+}

@@ -81,26 +81,54 @@ pub fn parse_policy(text: &str) -> Result<PolicyDocument, PolicyError> {
 /// # Errors
 /// [`PolicyError`] with the JSON path of the first problem.
 pub fn parse_policy_value(value: &Value) -> Result<PolicyDocument, PolicyError> {
-    if let Value::String(s) = value {
-        // The encoded form decodes to the JSON text of the document.
-        let doc: PolicyDocument =
-            serde_json::from_value(value.clone()).map_err(|e| PolicyError {
-                path: "$".into(),
-                message: format!("URL-encoded policy document: {e}"),
-            })?;
-        let reparsed = serde_json::to_value(&doc).map_err(|e| PolicyError {
+    if let Value::String(encoded) = value {
+        // The raw IAM API returns documents URL-encoded; decode, then validate the JSON.
+        let decoded = percent_decode(encoded).ok_or_else(|| PolicyError {
             path: "$".into(),
-            message: e.to_string(),
+            message: "a policy document string must be URL-encoded JSON".into(),
         })?;
-        let _ = s;
-        validate_document(&reparsed)?;
-        return Ok(doc);
+        let inner: Value = serde_json::from_str(&decoded).map_err(|e| PolicyError {
+            path: "$".into(),
+            message: format!("URL-encoded policy document is not valid JSON: {e}"),
+        })?;
+        if inner.is_string() {
+            return err(
+                "$",
+                "a URL-encoded policy document must decode to an object",
+            );
+        }
+        return parse_policy_value(&inner);
     }
     validate_document(value)?;
     serde_json::from_value(value.clone()).map_err(|e| PolicyError {
         path: "$".into(),
         message: e.to_string(),
     })
+}
+
+/// Decodes `%XX` escapes and `+`, as the IAM API encodes documents.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            other => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 fn validate_document(value: &Value) -> Result<(), PolicyError> {
@@ -412,5 +440,10 @@ mod tests {
         assert!(e.message.contains("missing `Action`"));
         let e = error("{");
         assert!(e.path.starts_with("line 1"));
+        // URL-encoded documents are validated after decoding: `"Effect":"allow"`.
+        let e = error(
+            r#""%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22allow%22%2C%22Action%22%3A%22*%22%7D%5D%7D""#,
+        );
+        assert_eq!(e.path, "$.Statement[0].Effect");
     }
 }

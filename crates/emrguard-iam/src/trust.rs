@@ -266,11 +266,15 @@ fn trust_side(trust: &PolicySet, request: &Request) -> Evaluation {
         rp.must_allow = false;
     }
     let caller = lenient.caller.clone();
-    if let Some(Caller::Aws { account, .. }) = &caller {
+    if let Some(Caller::Aws { account, arn, .. }) = &caller {
         // Treat the caller as its own account root so account grants count as direct.
+        let (partition, _) = partition_and_account(arn);
         let mut as_root = lenient.clone();
         as_root.caller = Some(Caller::Aws {
-            arn: format!("arn:aws:iam::{}:root", account.as_deref().unwrap_or("")),
+            arn: format!(
+                "arn:{partition}:iam::{}:root",
+                account.as_deref().unwrap_or("")
+            ),
             session_arn: None,
             account: account.clone(),
             kind: crate::eval::AwsPrincipalKind::Root,

@@ -23,9 +23,7 @@
 
 use std::path::{Path, PathBuf};
 
-use emrguard_model::aws::{
-    AccessConfig, AccessEntry, AccessScope, AssociatedAccessPolicy, EksCluster,
-};
+use emrguard_model::aws::{AccessConfig, AccessEntry, AssociatedAccessPolicy, EksCluster};
 use emrguard_model::inventory::AwsAuth;
 use emrguard_model::k8s::{
     ConfigMap, Namespace, Node, Pod, PodTemplateSpec, Role, RoleBinding, Secret, ServiceAccount,

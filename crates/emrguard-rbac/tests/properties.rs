@@ -328,7 +328,7 @@ proptest! {
         let index = RbacIndex::build(&inv);
         let listed: Vec<String> = index.who_can(&req).into_iter().map(|s| s.subject.to_string()).collect();
         for subject in index.subjects() {
-            let Some(id) = index.identity_for(&subject) else { continue };
+            let Some(id) = index.identity_for(subject) else { continue };
             // A subject's own identity may be allowed through other subjects too (for example
             // system:authenticated); who-can lists the subject only when a binding naming it
             // applies, so only check that listed subjects are allowed.

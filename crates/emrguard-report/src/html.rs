@@ -91,7 +91,8 @@ const SCRIPT: &str = r#"
   // A link such as report.html#severity=critical&practice=rbac-permissions&q=team-a opens
   // the page filtered.
   location.hash.replace(/^#/, '').split('&').forEach(function (pair) {
-    var kv = pair.split('='), value = decodeURIComponent(kv[1] || '');
+    var kv = pair.split('='), value = kv[1] || '';
+    try { value = decodeURIComponent(value); } catch (e) { /* keep it as written */ }
     if (kv[0] === 'practice') { practice.value = value; }
     if (kv[0] === 'severity') { severity.value = value; }
     if (kv[0] === 'q') { text.value = value; }

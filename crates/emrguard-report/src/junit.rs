@@ -130,7 +130,7 @@ fn cases_of(report: &Report, practice: Practice) -> Vec<Case> {
                 file: None,
                 outcome: Outcome::Skipped(format!("did not run: {}", skip.reason)),
             });
-        } else if findings.is_empty() && report.rules_run.iter().any(|c| *c == rule.code) {
+        } else if findings.is_empty() && report.rules_run.contains(&rule.code) {
             let any_suppressed = report
                 .suppressed
                 .iter()

@@ -61,7 +61,8 @@ pub struct ReleaseCatalog {
 pub struct ReleaseLabel {
     /// `X.Y.Z`.
     pub version: String,
-    /// `YYYYMMDD` for dated labels.
+    /// The date part of dated labels as written: `YYYYMMDD`, or seven digits for the one
+    /// release AWS labelled `YYYYMDD` (`emr-7.0.0-2024321`); compare with [`Self::date_key`].
     pub date: Option<String>,
     /// Whether it is a `-latest` label (always the newest of its line).
     pub latest: bool,
@@ -86,7 +87,9 @@ pub fn parse_release_label(label: &str) -> Option<ReleaseLabel> {
     let (date, latest) = match suffix {
         "latest" => (None, true),
         "" => (None, false),
-        d if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) => (Some(d.to_owned()), false),
+        d if (d.len() == 7 || d.len() == 8) && d.bytes().all(|b| b.is_ascii_digit()) => {
+            (Some(d.to_owned()), false)
+        }
         _ => return None,
     };
     Some(ReleaseLabel {
@@ -95,6 +98,18 @@ pub fn parse_release_label(label: &str) -> Option<ReleaseLabel> {
         latest,
         flink,
     })
+}
+
+impl ReleaseLabel {
+    /// The date as a sortable `YYYYMMDD`: seven digits are read as `YYYYMDD` (AWS published
+    /// `emr-7.0.0-2024321` for its 2024-03-21 refresh).
+    pub fn date_key(&self) -> Option<String> {
+        let d = self.date.as_deref()?;
+        match (d.len(), d.get(..4), d.get(4..)) {
+            (7, Some(year), Some(rest)) => Some(format!("{year}0{rest}")),
+            _ => Some(d.to_owned()),
+        }
+    }
 }
 
 /// Compares versions `X.Y.Z` numerically.
@@ -212,7 +227,16 @@ mod tests {
         let flink = parse_release_label("emr-7.1.0-flink-latest").unwrap();
         assert!(flink.latest && flink.flink);
         assert!(parse_release_label("6.15.0").is_none());
-        assert!(parse_release_label("emr-7.0.0-2024321").is_none());
+        let seven = parse_release_label("emr-7.0.0-2024321").unwrap();
+        assert_eq!(seven.date.as_deref(), Some("2024321"));
+        assert_eq!(seven.date_key().as_deref(), Some("20240321"));
+        assert!(
+            seven.date_key()
+                > parse_release_label("emr-7.0.0-20231211")
+                    .unwrap()
+                    .date_key()
+        );
+        assert!(parse_release_label("emr-7.0.0-202403").is_none());
         assert_eq!(
             compare_versions("6.15.0", "6.9.0"),
             std::cmp::Ordering::Greater

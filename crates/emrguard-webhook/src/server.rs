@@ -28,7 +28,7 @@ use tokio_io_timeout::TimeoutStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::metrics::{self, Metrics, RequestResult};
-use crate::policy::{Decision, PolicyEngine};
+use crate::policy::{Decision, PolicyCode, PolicyEngine};
 use crate::review::{AdmissionRequest, AdmissionResponse, AdmissionReview};
 use crate::tls::{self, Reload, ReloadingCertResolver, TlsError};
 
@@ -190,6 +190,11 @@ impl Server {
             options.reload_interval,
         ));
         let graceful = GracefulShutdown::new();
+        let limits = ConnectionLimits {
+            handshake: options.handshake_timeout,
+            header: options.header_timeout,
+            write: options.write_timeout,
+        };
         let stop_accepting = async {
             shutdown.await;
             state.ready.store(false, Ordering::SeqCst);
@@ -209,7 +214,7 @@ impl Server {
                             tcp,
                             acceptor.clone(),
                             state.clone(),
-                            options.clone(),
+                            limits,
                             graceful.watcher(),
                         ));
                     }
@@ -248,6 +253,23 @@ pub fn serve_until_signal(options: ServerOptions, engine: PolicyEngine) -> Resul
         .build()
         .map_err(ServerError::Runtime)?;
     runtime.block_on(async move {
+        let namespaces = engine.namespaces();
+        let modes = PolicyCode::ALL
+            .iter()
+            .map(|p| format!("{p}={}", engine.modes().get(*p).as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        tracing::info!(
+            emr_namespaces = %namespaces.names().collect::<Vec<_>>().join(","),
+            namespace_labels = %namespaces
+                .label_selector()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(","),
+            modes = %modes,
+            "policies loaded"
+        );
         let server = Server::bind(options, engine).await?;
         if let Ok(addr) = server.local_addr() {
             tracing::info!(%addr, path = VALIDATE_PATH, "serving admission reviews");
@@ -306,18 +328,26 @@ async fn reload_certificates(
     }
 }
 
+/// Timeouts of one connection.
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLimits {
+    handshake: Duration,
+    header: Duration,
+    write: Duration,
+}
+
 async fn serve_connection(
     tcp: TcpStream,
     acceptor: TlsAcceptor,
     state: Arc<State>,
-    options: ServerOptions,
+    limits: ConnectionLimits,
     watcher: Watcher,
 ) {
     let _ = tcp.set_nodelay(true);
     let mut stream = TimeoutStream::new(tcp);
-    stream.set_write_timeout(Some(options.write_timeout));
+    stream.set_write_timeout(Some(limits.write));
     let stream = Box::pin(stream);
-    let tls = match tokio::time::timeout(options.handshake_timeout, acceptor.accept(stream)).await {
+    let tls = match tokio::time::timeout(limits.handshake, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => tls,
         // Failed or abandoned handshakes are the client's problem; nothing to answer.
         Ok(Err(_)) | Err(_) => return,
@@ -328,7 +358,7 @@ async fn serve_connection(
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(options.header_timeout)
+        .header_read_timeout(limits.header)
         .keep_alive(true)
         .serve_connection(TokioIo::new(tls), service);
     let _ = watcher.watch(connection).await;

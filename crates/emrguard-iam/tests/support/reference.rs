@@ -426,12 +426,13 @@ pub fn reference_decision(
                     must_allow |= *required;
                     let cov = match (&st.principal, &st.not_principal, caller) {
                         (Some(p), None, Some(c)) => coverage(p, c),
-                        (None, Some(np), Some(c)) => {
-                            if (st.effect == Effect::Deny && has_boundary) || coverage(np, c) == 0 {
-                                3
-                            } else {
-                                0
-                            }
+                        // NotPrincipal covers everyone not listed; with Deny, AWS documents
+                        // that it also covers any principal with a permissions boundary.
+                        (None, Some(np), Some(c))
+                            if (st.effect == Effect::Deny && has_boundary)
+                                || coverage(np, c) == 0 =>
+                        {
+                            3
                         }
                         _ => 0,
                     };

@@ -499,6 +499,16 @@ struct DescribeReport {
     warnings: Vec<String>,
 }
 
+/// Whether an AWS principal of a trust policy is a principal of the snapshot or an account
+/// (both are covered by evaluating every principal of the snapshot).
+fn covered_elsewhere(inventory: &Inventory, value: &str) -> bool {
+    let is_account = value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit());
+    is_account
+        || value.ends_with(":root")
+        || inventory.iam_roles.iter().any(|r| r.arn == value)
+        || inventory.iam_users.iter().any(|u| u.arn == value)
+}
+
 fn assumers(inventory: &Inventory, role: &IamRole) -> Vec<Assumer> {
     let mut out = BTreeSet::new();
     let Some(doc) = &role.assume_role_policy_document else {
@@ -521,13 +531,7 @@ fn assumers(inventory: &Inventory, role: &IamRole) -> Vec<Assumer> {
                             "Federated" => {
                                 federated.insert(v.clone());
                             }
-                            "AWS"
-                                if !inventory.iam_roles.iter().any(|r| &r.arn == v)
-                                    && !inventory.iam_users.iter().any(|u| &u.arn == v)
-                                    && !v.ends_with(":root")
-                                    && !(v.len() == 12
-                                        && v.bytes().all(|b| b.is_ascii_digit())) =>
-                            {
+                            "AWS" if !covered_elsewhere(inventory, v) => {
                                 out.insert(Assumer {
                                     principal: v.clone(),
                                     kind: "aws",

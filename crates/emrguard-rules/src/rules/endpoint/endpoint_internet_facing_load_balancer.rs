@@ -72,8 +72,8 @@ impl Rule for EndpointInternetFacingLoadBalancer {
                         "{} is served by internet-facing load balancer `{lb_name}`",
                         describe(endpoint)
                     ))
-                    .resource(endpoint_ref(endpoint))
-                    .resource(lb_ref.clone());
+                    .resource(lb_ref.clone())
+                    .resource(endpoint_ref(endpoint));
                 for link in &links {
                     finding = finding.evidence(Evidence::about(
                         format!("the load balancer serves the endpoint: {link}"),

@@ -183,8 +183,8 @@ impl Rule for EndpointSecurityGroupOpenIngress {
                             String::new()
                         }
                     ))
-                    .resource(endpoint_ref(endpoint))
                     .resource(sg_ref.clone())
+                    .resource(endpoint_ref(endpoint))
                     .evidence(Evidence::about(
                         format!(
                             "security group `{sg_id}` guards {}: {why}",

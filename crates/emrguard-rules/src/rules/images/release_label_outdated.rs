@@ -100,7 +100,7 @@ impl Rule for ReleaseLabelOutdated {
             let Some(parsed) = parse_release_label(label) else {
                 continue;
             };
-            let Some(date) = parsed.date.as_deref().filter(|_| !parsed.flink) else {
+            let Some(date) = parsed.date_key().filter(|_| !parsed.flink) else {
                 continue;
             };
             let Some(line) = cx.releases.line(&parsed.version) else {
@@ -110,7 +110,7 @@ impl Rule for ReleaseLabelOutdated {
             else {
                 continue;
             };
-            let Some(newest_date) = newest.date.as_deref() else {
+            let Some(newest_date) = newest.date_key() else {
                 continue;
             };
             if date >= newest_date {
@@ -122,7 +122,7 @@ impl Rule for ReleaseLabelOutdated {
             let mut catalog_text = format!(
                 "the release catalog compiled on {} lists `{newest_label}` ({}) as the newest release of EMR {version}",
                 cx.releases.date,
-                format_label_date(newest_date)
+                format_label_date(&newest_date)
             );
             if line.latest_is_lower_bound {
                 catalog_text.push_str("; it may be older than the newest refresh");
@@ -138,7 +138,7 @@ impl Rule for ReleaseLabelOutdated {
                         format!(
                             "{} has `releaseLabel` `{label}`, a release dated {}",
                             object.describe(),
-                            format_label_date(date)
+                            format_label_date(&date)
                         ),
                         resource,
                     )

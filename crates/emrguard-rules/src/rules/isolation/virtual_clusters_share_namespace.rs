@@ -80,11 +80,17 @@ impl Rule for VirtualClustersShareNamespace {
             } else {
                 format!(" of EKS cluster `{cluster}`")
             };
-            let mut finding = Self::META.finding(format!(
-                "{} live virtual clusters (`{}`) share namespace `{ns}`{on}",
-                vcs.len(),
-                ids.join("`, `")
-            ));
+            let ns_ref = cx.inventory.namespace(ns).map_or_else(
+                || ResourceRef::k8s("Namespace", None, ns),
+                |n| ResourceRef::k8s("Namespace", None, ns).at(&n.source),
+            );
+            let mut finding = Self::META
+                .finding(format!(
+                    "{} live virtual clusters (`{}`) share namespace `{ns}`{on}",
+                    vcs.len(),
+                    ids.join("`, `")
+                ))
+                .resource(ns_ref);
             for vc in &vcs {
                 let r = vc_ref(vc);
                 finding = finding.resource(r.clone()).evidence(

@@ -49,7 +49,8 @@ crate::declare_rule! {
     ///
     /// ## Known limitations
     /// Taints and affinities are not evaluated. A virtual cluster's `nodeLabel` is read as
-    /// `key=value` (or a bare key that must exist).
+    /// `key=value` (or a bare key that must exist). Nodes outside EKS managed node groups
+    /// (self-managed groups, Karpenter) are not covered.
     ///
     /// ## References
     /// - Amazon EMR on EKS security best practices: "Restrict access to nodegroup IAM role or instance profile credentials"

@@ -187,6 +187,14 @@ struct Index {
     subnet: HashMap<String, usize>,
 }
 
+/// A borrowed sort key: namespace (empty for cluster-scoped objects), then name.
+fn meta_key(meta: &crate::k8s::ObjectMeta) -> (&str, &str) {
+    (
+        meta.namespace.as_deref().unwrap_or_default(),
+        meta.name.as_str(),
+    )
+}
+
 fn ns_name(meta: &crate::k8s::ObjectMeta) -> (String, String) {
     (
         meta.namespace.clone().unwrap_or_default(),
@@ -200,7 +208,7 @@ impl Inventory {
     pub fn finalize(&mut self) {
         macro_rules! sort_meta {
             ($($field:ident),*) => {$(
-                self.$field.sort_by(|a, b| ns_name(&a.metadata).cmp(&ns_name(&b.metadata)));
+                self.$field.sort_by(|a, b| meta_key(&a.metadata).cmp(&meta_key(&b.metadata)));
             )*};
         }
         sort_meta!(
@@ -219,7 +227,7 @@ impl Inventory {
             nodes
         );
         self.workloads
-            .sort_by(|a, b| (ns_name(&a.metadata), a.kind).cmp(&(ns_name(&b.metadata), b.kind)));
+            .sort_by(|a, b| (meta_key(&a.metadata), a.kind).cmp(&(meta_key(&b.metadata), b.kind)));
         self.webhook_configurations
             .sort_by(|a, b| (a.kind, &a.metadata.name).cmp(&(b.kind, &b.metadata.name)));
         self.iam_users.sort_by(|a, b| a.arn.cmp(&b.arn));

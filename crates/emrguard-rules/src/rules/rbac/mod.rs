@@ -39,12 +39,12 @@ pub(crate) fn compute_tenant_capabilities(cx: &CheckContext<'_>) -> Vec<TenantCa
     }
     let mut out = Vec::new();
     for subject in index.subjects() {
-        if cx.classify_rbac_subject(&subject) != SubjectClass::Tenant {
+        if cx.classify_rbac_subject(subject) != SubjectClass::Tenant {
             continue;
         }
         // Only namespaces where the subject can hold rights: its RoleBindings' namespaces, or
         // every EMR namespace when it has cluster-wide grants or is an access entry.
-        let bindings = index.bindings_of(&subject);
+        let bindings = index.bindings_of(subject);
         let cluster_wide = subject.kind == SubjectKind::AccessEntry
             || bindings.iter().any(|(b, _)| b.namespace.is_none());
         let bound: BTreeSet<&str> = bindings
@@ -56,9 +56,9 @@ pub(crate) fn compute_tenant_capabilities(cx: &CheckContext<'_>) -> Vec<TenantCa
             if !cluster_wide && !bound.contains(ns.as_str()) {
                 continue;
             }
-            for mut cap in index.capabilities_of(&subject, ns) {
+            for mut cap in index.capabilities_of(subject, ns) {
                 for e in &mut cap.evidence {
-                    e.grants.retain(|g| grant_is_own(g, &subject));
+                    e.grants.retain(|g| grant_is_own(g, subject));
                 }
                 cap.evidence.retain(|e| !e.grants.is_empty());
                 if cap.evidence.is_empty() {

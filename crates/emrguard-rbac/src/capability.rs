@@ -42,7 +42,8 @@ pub enum CapabilityKind {
     /// service account of the namespace.
     RunAsAnyServiceAccount,
     /// Obtain a service account's token: `serviceaccounts/token` create, reading a legacy token
-    /// secret, creating and reading a token secret, or exec/attach into a pod that runs as it.
+    /// secret, creating and reading a token secret, or running code in a pod that runs as it
+    /// (exec or attach; update or patch of the pod's image or its ephemeral containers).
     ObtainServiceAccountToken,
     /// `pods/exec` or `pods/attach` with `create` or `get` (websocket).
     ExecIntoPods,
@@ -294,18 +295,33 @@ impl RbacIndex {
                     &pod_names,
                 ));
             }
-            let exec_sas: BTreeSet<String> = if exec.every {
-                objects.pods.iter().map(|(_, sa)| sa.clone()).collect()
-            } else {
-                objects
-                    .pods
-                    .iter()
-                    .filter(|(p, _)| exec.names.contains(p))
-                    .map(|(_, sa)| sa.clone())
-                    .collect()
-            };
-            let exec_every = exec.every;
-            let exec_evidence = exec.evidence.clone();
+            // Changing a running pod (a new image, or an ephemeral container) also runs code
+            // as its service account.
+            let mut in_pod = self.probe_verbs(
+                identity,
+                &["update", "patch"],
+                &res("", "pods", "ephemeralcontainers", ns),
+                &pod_names,
+            );
+            in_pod.merge(self.probe_verbs(
+                identity,
+                &["update", "patch"],
+                &res("", "pods", "", ns),
+                &pod_names,
+            ));
+            in_pod.merge(Found {
+                every: exec.every,
+                names: exec.names.clone(),
+                evidence: exec.evidence.clone(),
+            });
+            let exec_sas: BTreeSet<String> = objects
+                .pods
+                .iter()
+                .filter(|(p, _)| in_pod.every || in_pod.names.contains(p))
+                .map(|(_, sa)| sa.clone())
+                .collect();
+            let exec_every = in_pod.every;
+            let exec_evidence = in_pod.evidence;
             push(CapabilityKind::ExecIntoPods, Some(ns), exec);
 
             // Obtain a service account token.

@@ -311,6 +311,7 @@ pub(crate) fn load(
             "{file}: one page of a paged result; the snapshot may be incomplete"
         ));
     }
+    doc.check_unread(|key| RECOGNISED.contains(&key))?;
     Ok(recognised)
 }
 
@@ -320,7 +321,7 @@ fn is_one_page(doc: &JsonDoc<'_>) -> bool {
     let token = |key: &str| doc.string(key).is_some_and(|t| !t.is_empty());
     let truncated = doc
         .raw("IsTruncated")
-        .and_then(|raw| serde_json::from_str::<bool>(raw.get()).ok())
+        .and_then(|raw| serde_json::from_str::<bool>(raw.text).ok())
         .unwrap_or(false);
     token("NextToken") || token("nextToken") || token("NextMarker") || truncated
 }
@@ -342,7 +343,7 @@ impl<'a> Reader<'_, 'a> {
 
     fn list(&self, key: &str, value: &TopValue<'a>) -> Result<Vec<JsonElem<'a>>, FileError> {
         match value {
-            TopValue::List(raws) => Ok(self.doc.elements(raws)),
+            TopValue::List(items) => Ok(self.doc.elements(items)),
             _ => Err(FileError::at_path(key, "expected a list")),
         }
     }

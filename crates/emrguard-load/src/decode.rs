@@ -181,7 +181,7 @@ impl<'a> LineCounter<'a> {
         let newlines = self
             .text
             .get(self.offset..offset)
-            .map_or(0, |s| s.iter().filter(|&&b| b == b'\n').count());
+            .map_or(0, |s| bytecount::count(s, b'\n'));
         self.line += newlines;
         self.offset = offset;
         self.line

@@ -152,7 +152,7 @@ fn load_kubernetes(
     // `PodList` and friends (raw API output) leave `kind` off their items.
     let default_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
     let elements = match doc.entries().iter().find(|(k, _)| k == "items") {
-        Some((_, TopValue::List(raws))) => doc.elements(raws),
+        Some((_, TopValue::List(items))) => doc.elements(items),
         None => Vec::new(),
         Some(_) => {
             return Err(FileError::at_path(
@@ -162,6 +162,7 @@ fn load_kubernetes(
         }
     };
     if elements.is_empty() {
+        doc.check_unread(|key| key == "items")?;
         return Ok(match k8s::area_from_file_name(relative) {
             Some(area) => {
                 out.mark(area);
@@ -193,5 +194,6 @@ fn load_kubernetes(
     for (i, (object, line)) in objects.into_iter().enumerate() {
         k8s::add_object(object, source(line), &format!("items[{i}]"), out)?;
     }
+    doc.check_unread(|key| key == "items")?;
     Ok(None)
 }

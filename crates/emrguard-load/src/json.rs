@@ -1,6 +1,8 @@
-//! JSON documents: one validating pass records the top-level keys and, for list-valued keys,
-//! where each element starts; elements are then parsed into typed structs one by one (in
-//! parallel for large lists), so every object knows its line and errors point at the element.
+//! JSON documents: a first pass records the top-level keys and, for list-valued keys, where
+//! each element starts and on which line; elements are then parsed into typed structs one by
+//! one (in parallel for large lists), so every object knows its line and errors point at the
+//! element. The first pass is a fast structural scan ([`scan`]); input it declines goes
+//! through serde_json, which reports syntax errors precisely.
 
 use std::fmt;
 
@@ -13,7 +15,7 @@ use serde_json::value::RawValue;
 
 use crate::decode::{line_column, LineCounter};
 use crate::error::{strip_position, FileError};
-use crate::policy_diag;
+use crate::{policy_diag, scan};
 
 /// Top-level keys whose values are lists of records (Kubernetes `items` and every aws CLI list
 /// this loader reads). Their elements are located individually.
@@ -41,25 +43,47 @@ pub(crate) const LIST_KEYS: &[&str] = &[
     "Records",
 ];
 
+/// A value's text and where it starts in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Located<'a> {
+    pub text: &'a str,
+    /// Byte offset in the file, when the text is a slice of the file.
+    pub offset: Option<usize>,
+    /// 1-based line in the file, when known.
+    pub line: Option<usize>,
+}
+
 /// A top-level value.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum TopValue<'a> {
     /// Any value, unparsed.
-    Raw(&'a RawValue),
+    Raw(Located<'a>),
     /// A list (for keys in [`LIST_KEYS`]); `null` counts as an empty list.
-    List(Vec<&'a RawValue>),
+    List(Vec<Located<'a>>),
     /// A key of [`LIST_KEYS`] whose value is not a list.
     NotList,
 }
 
 /// A parsed top level: an object's entries, or what else the document is.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Top<'a> {
     Object(Vec<(String, TopValue<'a>)>),
     Other(&'static str),
 }
 
-impl<'de> Deserialize<'de> for Top<'de> {
+/// The top level as serde reads it (the fallback when the fast scan declines).
+enum RawTop<'a> {
+    Object(Vec<(String, RawTopValue<'a>)>),
+    Other(&'static str),
+}
+
+enum RawTopValue<'a> {
+    Raw(&'a RawValue),
+    List(Vec<&'a RawValue>),
+    NotList,
+}
+
+impl<'de> Deserialize<'de> for RawTop<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(TopVisitor)
     }
@@ -68,7 +92,7 @@ impl<'de> Deserialize<'de> for Top<'de> {
 struct TopVisitor;
 
 impl<'de> Visitor<'de> for TopVisitor {
-    type Value = Top<'de>;
+    type Value = RawTop<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON document")
@@ -80,44 +104,44 @@ impl<'de> Visitor<'de> for TopVisitor {
             let value = if LIST_KEYS.contains(&key.as_str()) {
                 map.next_value::<ListValue<'de>>()?.0
             } else {
-                TopValue::Raw(map.next_value::<&'de RawValue>()?)
+                RawTopValue::Raw(map.next_value::<&'de RawValue>()?)
             };
             entries.push((key, value));
         }
-        Ok(Top::Object(entries))
+        Ok(RawTop::Object(entries))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Top::Other("a JSON array"))
+        Ok(RawTop::Other("a JSON array"))
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Top::Other("a JSON string"))
+        Ok(RawTop::Other("a JSON string"))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Top::Other("a JSON boolean"))
+        Ok(RawTop::Other("a JSON boolean"))
     }
 
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Top::Other("a JSON number"))
+        Ok(RawTop::Other("a JSON number"))
     }
 
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Top::Other("a JSON number"))
+        Ok(RawTop::Other("a JSON number"))
     }
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Top::Other("a JSON number"))
+        Ok(RawTop::Other("a JSON number"))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Top::Other("JSON null"))
+        Ok(RawTop::Other("JSON null"))
     }
 }
 
-struct ListValue<'a>(TopValue<'a>);
+struct ListValue<'a>(RawTopValue<'a>);
 
 impl<'de> Deserialize<'de> for ListValue<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -134,36 +158,36 @@ impl<'de> Deserialize<'de> for ListValue<'de> {
                 while let Some(item) = seq.next_element::<&'de RawValue>()? {
                     items.push(item);
                 }
-                Ok(ListValue(TopValue::List(items)))
+                Ok(ListValue(RawTopValue::List(items)))
             }
 
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(ListValue(TopValue::List(Vec::new())))
+                Ok(ListValue(RawTopValue::List(Vec::new())))
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(ListValue(TopValue::NotList))
+                Ok(ListValue(RawTopValue::NotList))
             }
 
             fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(ListValue(TopValue::NotList))
+                Ok(ListValue(RawTopValue::NotList))
             }
 
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(ListValue(TopValue::NotList))
+                Ok(ListValue(RawTopValue::NotList))
             }
 
             fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(ListValue(TopValue::NotList))
+                Ok(ListValue(RawTopValue::NotList))
             }
 
             fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(ListValue(TopValue::NotList))
+                Ok(ListValue(RawTopValue::NotList))
             }
 
             fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(ListValue(TopValue::NotList))
+                Ok(ListValue(RawTopValue::NotList))
             }
         }
         deserializer.deserialize_any(ListVisitor)
@@ -188,34 +212,97 @@ pub(crate) struct JsonDoc<'a> {
     pub text: &'a str,
     pub top: Top<'a>,
     pub origin: Origin,
+    /// Split by the fast scan, which checks only the structure around the values: values
+    /// that are never parsed into types must be checked with [`JsonDoc::check_unread`].
+    scanned: bool,
 }
 
 /// Parses the JSON documents of a file: usually one, or several written one after another
 /// (`kubectl get ... -o json >> file`).
 pub(crate) fn parse_documents(text: &str, origin: Origin) -> Result<Vec<JsonDoc<'_>>, FileError> {
-    match serde_json::from_str::<Top<'_>>(text) {
-        Ok(top) => Ok(vec![JsonDoc {
+    if matches!(origin, Origin::File) {
+        if let Some(entries) = scan::scan(text) {
+            let doc = JsonDoc {
+                file_text: text,
+                text,
+                top: Top::Object(entries),
+                origin,
+                scanned: true,
+            };
+            // Top-level scalars and objects are small; lists are checked as they are read.
+            for (_, value) in doc.entries() {
+                if let TopValue::Raw(located) = value {
+                    doc.check_syntax(located)?;
+                }
+            }
+            return Ok(vec![doc]);
+        }
+    }
+    let texts: Vec<&str> = match serde_json::from_str::<IgnoredAny>(text) {
+        Ok(_) => vec![text],
+        Err(e) if e.to_string().starts_with("trailing characters") => {
+            let mut texts = Vec::new();
+            for value in serde_json::Deserializer::from_str(text).into_iter::<&RawValue>() {
+                texts.push(value.map_err(|e| syntax_error(&e, origin))?.get());
+            }
+            texts
+        }
+        Err(e) => return Err(syntax_error(&e, origin)),
+    };
+    let mut lines = LineCounter::new(text);
+    let mut docs = Vec::with_capacity(texts.len());
+    for doc_text in texts {
+        let raw =
+            serde_json::from_str::<RawTop<'_>>(doc_text).map_err(|e| syntax_error(&e, origin))?;
+        let top = match raw {
+            RawTop::Other(what) => Top::Other(what),
+            RawTop::Object(entries) => Top::Object(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let value = match value {
+                            RawTopValue::Raw(raw) => {
+                                TopValue::Raw(locate(text, raw, origin, &mut lines))
+                            }
+                            RawTopValue::List(raws) => TopValue::List(
+                                raws.into_iter()
+                                    .map(|raw| locate(text, raw, origin, &mut lines))
+                                    .collect(),
+                            ),
+                            RawTopValue::NotList => TopValue::NotList,
+                        };
+                        (key, value)
+                    })
+                    .collect(),
+            ),
+        };
+        docs.push(JsonDoc {
             file_text: text,
-            text,
+            text: doc_text,
             top,
             origin,
-        }]),
-        Err(e) if e.to_string().starts_with("trailing characters") => {
-            let mut docs = Vec::new();
-            for value in serde_json::Deserializer::from_str(text).into_iter::<&RawValue>() {
-                let value = value.map_err(|e| syntax_error(&e, origin))?;
-                let top = serde_json::from_str::<Top<'_>>(value.get())
-                    .map_err(|e| syntax_error(&e, origin))?;
-                docs.push(JsonDoc {
-                    file_text: text,
-                    text: value.get(),
-                    top,
-                    origin,
-                });
-            }
-            Ok(docs)
-        }
-        Err(e) => Err(syntax_error(&e, origin)),
+            scanned: false,
+        });
+    }
+    Ok(docs)
+}
+
+/// Where a value parsed by serde_json is in the file.
+fn locate<'t>(
+    text: &'t str,
+    raw: &'t RawValue,
+    origin: Origin,
+    lines: &mut LineCounter<'_>,
+) -> Located<'t> {
+    let part = raw.get();
+    let offset = offset_in(text, part);
+    Located {
+        text: part,
+        offset,
+        line: match origin {
+            Origin::File => offset.map(|o| lines.line_at(o)),
+            Origin::Converted(line) => line,
+        },
     }
 }
 
@@ -238,44 +325,31 @@ impl<'a> JsonDoc<'a> {
         let trimmed = self.text.trim_start();
         let start = self.text.len() - trimmed.len();
         let offset = offset_in(self.file_text, self.text).map(|o| o + start);
-        self.elem_at(trimmed, offset, &mut LineCounter::new(self.file_text))
+        let line = match self.origin {
+            Origin::File => offset.map(|o| LineCounter::new(self.file_text).line_at(o)),
+            Origin::Converted(line) => line,
+        };
+        self.element(&Located {
+            text: trimmed,
+            offset,
+            line,
+        })
     }
 
-    /// The elements of a list value, with their lines (one pass over the text).
-    pub(crate) fn elements(&self, raws: &[&'a RawValue]) -> Vec<JsonElem<'a>> {
-        let mut lines = LineCounter::new(self.file_text);
-        raws.iter()
-            .map(|raw| {
-                let offset = offset_in(self.file_text, raw.get());
-                self.elem_at(raw.get(), offset, &mut lines)
-            })
-            .collect()
+    /// The elements of a list value.
+    pub(crate) fn elements(&self, located: &[Located<'a>]) -> Vec<JsonElem<'a>> {
+        located.iter().map(|l| self.element(l)).collect()
     }
 
     /// One value.
-    pub(crate) fn element(&self, raw: &'a RawValue) -> JsonElem<'a> {
-        let offset = offset_in(self.file_text, raw.get());
-        self.elem_at(raw.get(), offset, &mut LineCounter::new(self.file_text))
-    }
-
-    fn elem_at(
-        &self,
-        text: &'a str,
-        offset: Option<usize>,
-        lines: &mut LineCounter<'_>,
-    ) -> JsonElem<'a> {
-        match self.origin {
-            Origin::File => JsonElem {
-                text,
-                line: offset.map(|o| lines.line_at(o)),
-                file_text: self.file_text,
-                offset,
-            },
-            Origin::Converted(line) => JsonElem {
-                text,
-                line,
-                file_text: self.file_text,
-                offset: None,
+    pub(crate) fn element(&self, located: &Located<'a>) -> JsonElem<'a> {
+        JsonElem {
+            text: located.text,
+            line: located.line,
+            file_text: self.file_text,
+            offset: match self.origin {
+                Origin::File => located.offset,
+                Origin::Converted(_) => None,
             },
         }
     }
@@ -289,9 +363,9 @@ impl<'a> JsonDoc<'a> {
     }
 
     /// The first value of `key`, unparsed.
-    pub(crate) fn raw(&self, key: &str) -> Option<&'a RawValue> {
+    pub(crate) fn raw(&self, key: &str) -> Option<&Located<'a>> {
         self.entries().iter().find_map(|(k, v)| match v {
-            TopValue::Raw(raw) if k == key => Some(*raw),
+            TopValue::Raw(raw) if k == key => Some(raw),
             _ => None,
         })
     }
@@ -299,7 +373,39 @@ impl<'a> JsonDoc<'a> {
     /// The string value of `key`, if it is a string.
     pub(crate) fn string(&self, key: &str) -> Option<String> {
         self.raw(key)
-            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            .and_then(|raw| serde_json::from_str::<String>(raw.text).ok())
+    }
+
+    /// After a fast scan, checks the syntax of list elements the loader did not parse (those
+    /// of keys for which `read` is false).
+    pub(crate) fn check_unread(&self, read: impl Fn(&str) -> bool) -> Result<(), FileError> {
+        if !self.scanned {
+            return Ok(());
+        }
+        for (key, value) in self.entries() {
+            if let TopValue::List(items) = value {
+                if !read(key) {
+                    for item in items {
+                        self.check_syntax(item)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_syntax(&self, located: &Located<'a>) -> Result<(), FileError> {
+        match serde_json::from_str::<IgnoredAny>(located.text) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let message = strip_position(&e.to_string(), e.line(), e.column());
+                let (line, column) = self
+                    .element(located)
+                    .absolute(e.line(), e.column())
+                    .unwrap_or((e.line(), e.column()));
+                Err(FileError::at(line, column, message).syntax())
+            }
+        }
     }
 }
 
@@ -370,6 +476,12 @@ impl<'a> JsonElem<'a> {
     fn describe(&self, path: &str, error: &serde_json::Error) -> FileError {
         let path = if path == "." { "" } else { path };
         let mut message = strip_position(&error.to_string(), error.line(), error.column());
+        if error.is_syntax() || error.is_eof() {
+            // The fast scan leaves a value's own syntax to this parse.
+            if let Some((line, column)) = self.absolute(error.line(), error.column()) {
+                return FileError::at(line, column, message).syntax();
+            }
+        }
         let mut path = path.to_owned();
         if let Some((refined_path, refined_message)) = policy_diag::refine(self.text, &path) {
             path = refined_path;

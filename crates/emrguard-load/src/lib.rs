@@ -25,6 +25,7 @@ mod merge;
 mod parallel;
 mod partial;
 mod policy_diag;
+mod scan;
 mod walk;
 mod yaml;
 

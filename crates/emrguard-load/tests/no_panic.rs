@@ -116,6 +116,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Whatever path parses a file, text that is not JSON never loads from a `.json` file.
+    #[test]
+    fn invalid_json_is_never_accepted(
+        index in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..4),
+    ) {
+        let files = fixtures();
+        prop_assume!(!files.is_empty());
+        let bytes = apply(index.get(files).clone(), &mutations);
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Ok(());
+        };
+        prop_assume!(!text.starts_with('\u{feff}') && !bytes.starts_with(&[0x1f, 0x8b]));
+        let valid = serde_json::Deserializer::from_str(text)
+            .into_iter::<serde::de::IgnoredAny>()
+            .all(|value| value.is_ok());
+        if !valid {
+            let result = load_files(
+                vec![SnapshotFile { path: "f.json".into(), bytes: bytes.clone() }],
+                &LoadOptions::default(),
+            );
+            prop_assert!(result.is_err(), "invalid JSON loaded: {}", text);
+        }
+    }
+}
+
 #[test]
 fn fixtures_are_found() {
     assert!(fixtures().len() > 40, "{}", fixtures().len());

@@ -1,9 +1,13 @@
 //! What every rule sees: the inventory, the configuration, the EMR view, and shared helpers
 //! that tell EMR's own identities, the control plane, admins and tenants apart.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use emrguard_config::Config;
+use emrguard_iam::privilege::PrivilegeSummary;
+use emrguard_iam::{Analyzer, PolicySet};
+use emrguard_model::aws::{IamRole, IamUser};
 use emrguard_model::emr::{is_emr_service_account_name, EMR_USER};
 use emrguard_model::inventory::EmrView;
 use emrguard_model::Inventory;
@@ -39,6 +43,17 @@ pub struct CheckContext<'a> {
     pub releases: &'a ReleaseCatalog,
     rbac: OnceLock<RbacIndex>,
     tenant_capabilities: OnceLock<Vec<crate::rules::rbac::TenantCapability>>,
+    iam_analyzer: Mutex<Analyzer<'a>>,
+    iam_analyses: Mutex<HashMap<String, Arc<IamAnalysis>>>,
+}
+
+/// An IAM principal's policies and what they add up to, computed once per audit.
+#[derive(Debug)]
+pub struct IamAnalysis {
+    /// The principal's identity policies (with its groups' for users) and boundary.
+    pub policies: PolicySet,
+    /// Effective permissions, privilege classes and tier.
+    pub privilege: PrivilegeSummary,
 }
 
 impl<'a> CheckContext<'a> {
@@ -52,7 +67,52 @@ impl<'a> CheckContext<'a> {
             releases,
             rbac: OnceLock::new(),
             tenant_capabilities: OnceLock::new(),
+            iam_analyzer: Mutex::new(Analyzer::new(inventory)),
+            iam_analyses: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The IAM analysis of a role (policies, effective permissions, privilege tier), computed
+    /// on first use and shared by every rule.
+    pub fn iam_summary(&self, role: &IamRole) -> Arc<IamAnalysis> {
+        self.iam_analysis_with(&role.arn, || PolicySet::for_role(self.inventory, role))
+    }
+
+    /// The IAM analysis of a user, its groups' policies included, computed on first use.
+    pub fn iam_user_summary(&self, user: &IamUser) -> Arc<IamAnalysis> {
+        self.iam_analysis_with(&user.arn, || PolicySet::for_user(self.inventory, user))
+    }
+
+    fn iam_analysis_with(
+        &self,
+        arn: &str,
+        policies: impl FnOnce() -> PolicySet,
+    ) -> Arc<IamAnalysis> {
+        // A poisoned lock only means another rule panicked mid-insert; the map is still valid.
+        if let Some(hit) = self
+            .iam_analyses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(arn)
+        {
+            return Arc::clone(hit);
+        }
+        let policies = policies();
+        let privilege = self
+            .iam_analyzer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .analyze_set(&policies);
+        let analysis = Arc::new(IamAnalysis {
+            policies,
+            privilege,
+        });
+        self.iam_analyses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(arn.to_owned())
+            .or_insert(analysis)
+            .clone()
     }
 
     /// The RBAC index of the inventory, built on first use.

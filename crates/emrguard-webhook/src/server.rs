@@ -359,6 +359,8 @@ async fn serve_connection(
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header)
+        // One buffer per response, so one TLS record rather than one per part.
+        .writev(false)
         .keep_alive(true)
         .serve_connection(TokioIo::new(tls), service);
     let _ = watcher.watch(connection).await;

@@ -41,8 +41,13 @@ enum Command {
     WhoCan(cmd::who_can::WhoCanArgs),
     /// AWS IAM: simulate a request, ask who may assume a role, describe a role.
     Iam(cmd::iam::IamArgs),
+    /// Cross-layer attack paths from IAM principals and Kubernetes subjects to IAM roles'
+    /// privileges, shortest first, every hop with its evidence.
+    Paths(cmd::paths::PathsArgs),
     /// The admission webhook: serve it, render its manifests, make its certificates.
     Webhook(cmd::webhook::WebhookArgs),
+    /// Write a synthetic snapshot of a chosen size with planted violations (benchmarks, tests).
+    Synth(cmd::synth::SynthArgs),
     /// Print shell completions.
     Completions(cmd::meta::CompletionsArgs),
     /// Print the man page (roff).
@@ -64,7 +69,9 @@ fn main() -> ExitCode {
         Command::CanI(args) => cmd::can_i::run(&args),
         Command::WhoCan(args) => cmd::who_can::run(&args),
         Command::Iam(args) => cmd::iam::run(&args),
+        Command::Paths(args) => cmd::paths::run(&args),
         Command::Webhook(args) => cmd::webhook::run(&args),
+        Command::Synth(args) => cmd::synth::run(&args),
         Command::Completions(args) => cmd::meta::completions(&args),
         Command::Man(args) => cmd::meta::man(&args),
     };

@@ -7,6 +7,7 @@ pub mod images;
 pub mod isolation;
 pub(crate) mod job_config;
 pub mod node;
+pub mod paths;
 pub mod rbac;
 
 use crate::registry::Rule;
@@ -38,5 +39,16 @@ pub(crate) fn registry() -> Vec<&'static dyn Rule> {
         &isolation::virtual_clusters_share_namespace::VirtualClustersShareNamespace,
         &node::node_imds_reachable::NodeImdsReachable,
         &node::aws_node_without_irsa::AwsNodeWithoutIrsa,
+        &exec_role::execution_role_admin::ExecutionRoleAdmin,
+        &exec_role::execution_role_privilege_escalation::ExecutionRolePrivilegeEscalation,
+        &exec_role::execution_role_data_access_all_resources::ExecutionRoleDataAccessAllResources,
+        &exec_role::execution_role_trust_not_scoped::ExecutionRoleTrustNotScoped,
+        &exec_role::job_submitter_not_pinned::JobSubmitterNotPinned,
+        &exec_role::passrole_without_passed_to_service::PassroleWithoutPassedToService,
+        &exec_role::execution_role_unused_permissions::ExecutionRoleUnusedPermissions,
+        &isolation::mixed_privilege_execution_roles::MixedPrivilegeExecutionRoles,
+        &isolation::execution_role_shared_across_tenants::ExecutionRoleSharedAcrossTenants,
+        &node::node_role_beyond_worker_baseline::NodeRoleBeyondWorkerBaseline,
+        &paths::tenant_path_to_privileged_role::TenantPathToPrivilegedRole,
     ]
 }

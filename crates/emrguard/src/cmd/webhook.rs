@@ -189,7 +189,7 @@ fn serve(args: &ServeArgs) -> CmdResult {
     options.write_timeout = Duration::from_secs(args.write_timeout.max(1));
     options.shutdown_delay = Duration::from_secs(args.shutdown_delay);
     options.shutdown_timeout = Duration::from_secs(args.shutdown_timeout);
-    logging::init_json();
+    let _log = logging::init_json();
     server::serve_until_signal(options, engine)?;
     Ok(ExitCode::SUCCESS)
 }

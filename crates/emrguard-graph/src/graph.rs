@@ -1,0 +1,247 @@
+//! The graph: interned nodes, and edges computed the first time a node is expanded.
+
+use std::collections::HashMap;
+
+use emrguard_iam::privilege::Analyzer;
+use emrguard_iam::{PolicySet, PrivilegeSummary};
+use emrguard_model::inventory::normalise_principal_arn;
+use emrguard_model::Inventory;
+use emrguard_rbac::RbacIndex;
+
+use crate::model::{Edge, EdgeEvidence, EdgeId, EdgeKind, NodeId, NodeKey};
+use crate::prepare::Prepared;
+
+/// An edge found while expanding a node, before its target is interned.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub to: NodeKey,
+    pub kind: EdgeKind,
+    pub text: String,
+    pub evidence: Vec<EdgeEvidence>,
+    pub broad: bool,
+}
+
+impl Pending {
+    pub(crate) fn new(
+        to: NodeKey,
+        kind: EdgeKind,
+        text: impl Into<String>,
+        evidence: Vec<EdgeEvidence>,
+    ) -> Self {
+        Self {
+            to,
+            kind,
+            text: text.into(),
+            evidence,
+            broad: false,
+        }
+    }
+}
+
+/// What the graph knows about an IAM principal: its policies and privilege summary.
+#[derive(Debug)]
+pub(crate) struct PrincipalData {
+    pub set: Option<PolicySet>,
+    pub summary: Option<PrivilegeSummary>,
+}
+
+/// The cross-layer access graph of one inventory.
+///
+/// Nodes are interned on first sight; a node's out-edges are computed the first time it is
+/// expanded (by [`AccessGraph::out_edges`] or a path search) and kept, so questions that reach
+/// a small part of a large cluster stay cheap. Every edge carries the objects that justify it.
+#[derive(Debug)]
+pub struct AccessGraph<'a> {
+    pub(crate) inventory: &'a Inventory,
+    pub(crate) rbac: &'a RbacIndex,
+    pub(crate) prep: Prepared,
+    pub(crate) analyzer: Analyzer<'a>,
+    nodes: Vec<NodeKey>,
+    ids: HashMap<NodeKey, NodeId>,
+    edges: Vec<Edge>,
+    out: Vec<Option<Vec<EdgeId>>>,
+    pub(crate) principals: HashMap<NodeId, PrincipalData>,
+    /// Search scratch: the epoch in which each node was last reached, and the edge it was
+    /// reached by (plus one; 0 for none). Reused across searches to keep them allocation-free.
+    pub(crate) seen: Vec<u32>,
+    pub(crate) parent: Vec<u32>,
+    pub(crate) epoch: u32,
+}
+
+impl<'a> AccessGraph<'a> {
+    /// Prepares the graph of an inventory, with the RBAC index built from the same inventory.
+    pub fn new(inventory: &'a Inventory, rbac: &'a RbacIndex) -> Self {
+        Self {
+            inventory,
+            rbac,
+            prep: Prepared::new(inventory, rbac),
+            analyzer: Analyzer::new(inventory),
+            nodes: Vec::new(),
+            ids: HashMap::new(),
+            edges: Vec::new(),
+            out: Vec::new(),
+            principals: HashMap::new(),
+            seen: Vec::new(),
+            parent: Vec::new(),
+            epoch: 0,
+        }
+    }
+
+    /// The inventory the graph is built on.
+    pub fn inventory(&self) -> &'a Inventory {
+        self.inventory
+    }
+
+    /// The id of a node, interning it if new.
+    pub fn node(&mut self, key: NodeKey) -> NodeId {
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        self.nodes.push(key.clone());
+        self.out.push(None);
+        self.ids.insert(key, id);
+        id
+    }
+
+    /// The id of a node already interned.
+    pub fn find(&self, key: &NodeKey) -> Option<NodeId> {
+        self.ids.get(key).copied()
+    }
+
+    /// The key of a node.
+    pub fn key(&self, id: NodeId) -> Option<&NodeKey> {
+        self.nodes.get(id.index())
+    }
+
+    /// An edge.
+    pub fn edge(&self, id: EdgeId) -> Option<&Edge> {
+        self.edges.get(id.index())
+    }
+
+    /// How many nodes and edges have been materialised so far.
+    pub fn size(&self) -> (usize, usize) {
+        (self.nodes.len(), self.edges.len())
+    }
+
+    /// The IAM node for a principal ARN: the role's ARN as the IAM data writes it (path
+    /// included) for roles and role sessions, the user's ARN for users.
+    pub fn principal_key(&self, arn: &str) -> NodeKey {
+        principal_key(self.inventory, arn)
+    }
+
+    /// Whether an IAM role ARN is an EMR execution role (used by job runs, endpoints or
+    /// templates, trusted by EMR's service-account pattern, or encoded in an EMR service
+    /// account's name).
+    pub fn is_execution_role(&self, arn: &str) -> bool {
+        self.prep
+            .execution_roles
+            .contains(&normalise_principal_arn(arn))
+    }
+
+    /// The number of out-edges of an expanded node.
+    pub(crate) fn out_len(&self, id: NodeId) -> usize {
+        self.out
+            .get(id.index())
+            .and_then(Option::as_ref)
+            .map_or(0, Vec::len)
+    }
+
+    /// The `k`-th out-edge of an expanded node.
+    pub(crate) fn out_edge(&self, id: NodeId, k: usize) -> Option<EdgeId> {
+        self.out
+            .get(id.index())
+            .and_then(Option::as_ref)
+            .and_then(|v| v.get(k))
+            .copied()
+    }
+
+    /// The number of nodes interned so far.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The out-edges of a node, computing them on first use. Edges are sorted by target and
+    /// kind, so every walk of the graph is deterministic.
+    pub fn out_edges(&mut self, id: NodeId) -> Vec<EdgeId> {
+        self.expand(id);
+        self.out
+            .get(id.index())
+            .and_then(Clone::clone)
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn expand(&mut self, id: NodeId) {
+        if self.out.get(id.index()).is_none_or(Option::is_some) {
+            return;
+        }
+        let Some(key) = self.nodes.get(id.index()).cloned() else {
+            return;
+        };
+        let mut pending = match &key {
+            NodeKey::IamUser(arn) | NodeKey::IamRole(arn) => self.principal_edges(id, arn),
+            NodeKey::User(_) | NodeKey::Group(_) => self.subject_edges(&key),
+            NodeKey::ServiceAccount { namespace, name } => {
+                self.service_account_edges(&key, namespace, name)
+            }
+            NodeKey::Namespace(ns) => self.namespace_edges(ns),
+            NodeKey::Nodegroup(name) => self.nodegroup_edges(name),
+            NodeKey::PrivilegeClass(_) => Vec::new(),
+        };
+        pending.retain(|p| p.to != key && !p.evidence.is_empty());
+        pending.sort_by(|a, b| (&a.to, a.kind).cmp(&(&b.to, b.kind)));
+        // One edge per target and kind, with the evidence of every way it holds.
+        let mut merged: Vec<Pending> = Vec::with_capacity(pending.len());
+        for p in pending {
+            match merged.last_mut() {
+                Some(last) if last.to == p.to && last.kind == p.kind => {
+                    last.broad &= p.broad;
+                    last.evidence.extend(p.evidence);
+                }
+                _ => merged.push(p),
+            }
+        }
+        let mut ids = Vec::with_capacity(merged.len());
+        for mut p in merged {
+            p.evidence.sort();
+            p.evidence.dedup();
+            let to = self.node(p.to);
+            let edge_id = EdgeId(u32::try_from(self.edges.len()).unwrap_or(u32::MAX));
+            self.edges.push(Edge {
+                from: id,
+                to,
+                kind: p.kind,
+                text: p.text,
+                evidence: p.evidence,
+                broad: p.broad,
+            });
+            ids.push(edge_id);
+        }
+        if let Some(slot) = self.out.get_mut(id.index()) {
+            *slot = Some(ids);
+        }
+    }
+}
+
+/// See [`AccessGraph::principal_key`].
+pub fn principal_key(inventory: &Inventory, arn: &str) -> NodeKey {
+    let is_role = arn.contains(":role/") || arn.contains(":assumed-role/");
+    if is_role {
+        let canonical = inventory
+            .role_by_arn(&normalise_principal_arn(arn))
+            .map_or_else(|| normalise_principal_arn(arn), |r| r.arn.clone());
+        NodeKey::IamRole(canonical)
+    } else {
+        let canonical = inventory.user_by_arn(arn).map_or_else(
+            || {
+                inventory
+                    .iam_users
+                    .iter()
+                    .find(|u| normalise_principal_arn(&u.arn) == normalise_principal_arn(arn))
+                    .map_or_else(|| arn.to_owned(), |u| u.arn.clone())
+            },
+            |u| u.arn.clone(),
+        );
+        NodeKey::IamUser(canonical)
+    }
+}

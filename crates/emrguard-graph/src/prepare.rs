@@ -1,0 +1,474 @@
+//! Indexes built once per graph: who is bound where, which roles trust which namespaces, which
+//! roles an IAM principal could name in `sts:AssumeRole`, EMR objects, node-group exposure.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use emrguard_iam::trust::{analyze_emr_trust, ClusterTrustContext, TrustScope};
+use emrguard_model::inventory::normalise_principal_arn;
+use emrguard_model::k8s::{ObjectRef, RoleBinding};
+use emrguard_model::policy::{Effect, Principal};
+use emrguard_model::{Inventory, Source};
+use emrguard_rbac::identity::SYSTEM_MASTERS;
+use emrguard_rbac::RbacIndex;
+
+use crate::imds::{node_group_exposure, ImdsExposure};
+use crate::model::NodeKey;
+
+/// Where a subject is bound.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SubjectBindings {
+    /// Namespaces of its RoleBindings.
+    pub namespaces: BTreeSet<String>,
+    /// Whether a ClusterRoleBinding names it (or it is `system:masters`).
+    pub cluster_wide: bool,
+    /// Whether a ClusterRole bound to it cluster-wide limits rules by `resourceNames`: then
+    /// its rights differ between namespaces and are computed in each.
+    pub named_cluster_rules: bool,
+}
+
+/// The web-identity trust of the cluster's service accounts, by namespace.
+#[derive(Debug, Default)]
+pub(crate) struct TrustIndex {
+    /// Roles (indexes into `Inventory::iam_roles`) with a statement naming the namespace.
+    pub by_namespace: HashMap<String, Vec<usize>>,
+    /// Roles trusting service accounts of any namespace.
+    pub anywhere: Vec<usize>,
+    /// Service-account names trust statements name exactly, by namespace.
+    pub named: HashMap<String, BTreeSet<String>>,
+    /// Each role's scopes.
+    pub scopes: HashMap<usize, Vec<TrustScope>>,
+}
+
+/// A role whose trust policy names AWS principals (candidates for `sts:AssumeRole`).
+#[derive(Debug)]
+pub(crate) struct AwsTrust {
+    /// Index into `Inventory::iam_roles`.
+    pub role: usize,
+    /// `AWS` principal values of `Allow` statements.
+    pub principals: Vec<String>,
+    /// Whether some statement admits everyone (`*` or `NotPrincipal`).
+    pub everyone: bool,
+}
+
+/// A live virtual cluster.
+#[derive(Debug, Clone)]
+pub(crate) struct VirtualClusterInfo {
+    pub id: String,
+    pub name: Option<String>,
+    pub namespace: String,
+    pub arn: String,
+    pub source: Source,
+}
+
+/// A managed endpoint with its execution role.
+#[derive(Debug, Clone)]
+pub(crate) struct EndpointInfo {
+    pub id: String,
+    pub name: Option<String>,
+    pub arn: String,
+    pub role_arn: String,
+    pub namespace: Option<String>,
+    pub source: Source,
+}
+
+/// Everything computed once per graph.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub issuer: Option<String>,
+    pub trust: TrustIndex,
+    pub bindings: HashMap<NodeKey, SubjectBindings>,
+    /// Every namespace the snapshot names, sorted.
+    pub namespaces: Vec<String>,
+    /// Existing service accounts by namespace, sorted.
+    pub service_accounts: HashMap<String, Vec<String>>,
+    /// Pod Identity associations (indexes) by (namespace, service account).
+    pub pod_identity: HashMap<(String, String), Vec<usize>>,
+    /// Service accounts Pod Identity associations name, by namespace.
+    pub pod_identity_names: HashMap<String, BTreeSet<String>>,
+    pub aws_trust: Vec<AwsTrust>,
+    pub virtual_clusters: Vec<VirtualClusterInfo>,
+    pub endpoints: Vec<EndpointInfo>,
+    /// Node groups (indexes) with what their instances expose; `None` when the launch template
+    /// version is not in the snapshot.
+    pub exposure: Vec<(usize, Option<ImdsExposure>)>,
+    /// Sources of RBAC objects by reference.
+    pub rbac_sources: HashMap<ObjectRef, Source>,
+    /// Normalised ARNs of EMR execution roles.
+    pub execution_roles: HashSet<String>,
+}
+
+fn subject_key(kind: &str, namespace: Option<&str>, name: &str) -> Option<NodeKey> {
+    match kind {
+        "User" => Some(NodeKey::User(name.to_owned())),
+        "Group" => Some(NodeKey::Group(name.to_owned())),
+        "ServiceAccount" => namespace
+            .filter(|n| !n.is_empty())
+            .map(|ns| NodeKey::service_account(ns, name)),
+        _ => None,
+    }
+}
+
+fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, SubjectBindings> {
+    let mut out: HashMap<NodeKey, SubjectBindings> = HashMap::new();
+    let mut named_roles: HashMap<String, bool> = HashMap::new();
+    let mut has_named_rules = |name: &str| -> bool {
+        *named_roles.entry(name.to_owned()).or_insert_with(|| {
+            rbac.role_rules(&ObjectRef::new("ClusterRole", None, name))
+                .is_some_and(|rules| rules.iter().any(|r| !r.resource_names.is_empty()))
+        })
+    };
+    let mut add = |b: &RoleBinding, cluster: bool, named: bool| {
+        let ns = b.metadata.namespace.as_deref().filter(|_| !cluster);
+        for s in &b.subjects {
+            let Some(key) = subject_key(&s.kind, s.namespace.as_deref().or(ns), &s.name) else {
+                continue;
+            };
+            let entry = out.entry(key).or_default();
+            match ns {
+                Some(ns) => {
+                    entry.namespaces.insert(ns.to_owned());
+                }
+                None => {
+                    entry.cluster_wide = true;
+                    entry.named_cluster_rules |= named;
+                }
+            }
+        }
+    };
+    for b in &inventory.role_bindings {
+        add(b, false, false);
+    }
+    for b in &inventory.cluster_role_bindings {
+        let named = b.role_ref.kind == "ClusterRole" && has_named_rules(&b.role_ref.name);
+        add(b, true, named);
+    }
+    out.entry(NodeKey::Group(SYSTEM_MASTERS.to_owned()))
+        .or_default()
+        .cluster_wide = true;
+    out
+}
+
+fn trust_index(inventory: &Inventory, cluster: Option<&ClusterTrustContext>) -> TrustIndex {
+    let mut index = TrustIndex::default();
+    let Some(cluster) = cluster else {
+        return index;
+    };
+    let provider = cluster.provider_arn();
+    for (i, role) in inventory.iam_roles.iter().enumerate() {
+        let Some(doc) = &role.assume_role_policy_document else {
+            continue;
+        };
+        let names_provider = doc.statements.iter().any(|st| {
+            st.effect == Effect::Allow
+                && st
+                    .principal
+                    .as_ref()
+                    .is_some_and(|p| p.values("Federated").iter().any(|v| *v == provider))
+        });
+        if !names_provider {
+            continue;
+        }
+        let mut scopes = Vec::new();
+        for analysis in analyze_emr_trust(role, cluster) {
+            for scope in analysis.scopes {
+                match &scope {
+                    TrustScope::EmrPattern { namespace }
+                    | TrustScope::AnyServiceAccountInNamespace { namespace, .. }
+                    | TrustScope::BroaderThanEmrPattern { namespace, .. } => {
+                        index
+                            .by_namespace
+                            .entry(namespace.clone())
+                            .or_default()
+                            .push(i);
+                    }
+                    TrustScope::SpecificServiceAccount {
+                        namespace,
+                        service_account,
+                    } => {
+                        index
+                            .by_namespace
+                            .entry(namespace.clone())
+                            .or_default()
+                            .push(i);
+                        index
+                            .named
+                            .entry(namespace.clone())
+                            .or_default()
+                            .insert(service_account.clone());
+                    }
+                    TrustScope::NoSubCondition | TrustScope::AnyNamespace { .. } => {
+                        index.anywhere.push(i);
+                    }
+                    _ => {}
+                }
+                scopes.push(scope);
+            }
+        }
+        index.scopes.insert(i, scopes);
+    }
+    for roles in index.by_namespace.values_mut() {
+        roles.sort_unstable();
+        roles.dedup();
+    }
+    index.anywhere.sort_unstable();
+    index.anywhere.dedup();
+    index
+}
+
+fn aws_trust(inventory: &Inventory) -> Vec<AwsTrust> {
+    let mut out = Vec::new();
+    for (i, role) in inventory.iam_roles.iter().enumerate() {
+        let Some(doc) = &role.assume_role_policy_document else {
+            continue;
+        };
+        let mut principals = Vec::new();
+        let mut everyone = false;
+        for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            if st.not_principal.is_some() {
+                everyone = true;
+            }
+            match &st.principal {
+                Some(Principal::Any) => everyone = true,
+                Some(p) => principals.extend(p.values("AWS").iter().cloned()),
+                None => {}
+            }
+        }
+        if everyone || !principals.is_empty() {
+            out.push(AwsTrust {
+                role: i,
+                principals,
+                everyone,
+            });
+        }
+    }
+    out
+}
+
+impl AwsTrust {
+    /// Whether the trust policy may admit `caller` (checked exactly later).
+    pub fn may_admit(&self, caller_arn: &str) -> bool {
+        if self.everyone {
+            return true;
+        }
+        let account = caller_arn.split(':').nth(4).unwrap_or_default();
+        let caller = normalise_principal_arn(caller_arn);
+        self.principals.iter().any(|p| {
+            p == "*"
+                || (!account.is_empty()
+                    && (p == account || p.ends_with(&format!(":{account}:root"))))
+                || normalise_principal_arn(p) == caller
+                || p == caller_arn
+        })
+    }
+}
+
+fn virtual_clusters(inventory: &Inventory) -> Vec<VirtualClusterInfo> {
+    let cluster = inventory.cluster();
+    let partition = inventory.partition().to_owned();
+    let region = cluster.and_then(|c| c.region()).map(str::to_owned);
+    let account = inventory.account_id().map(str::to_owned);
+    let mut out = Vec::new();
+    for vc in inventory.virtual_clusters.iter().filter(|v| v.is_active()) {
+        let Some(ns) = vc.namespace() else {
+            continue;
+        };
+        let arn = match (&vc.arn, &region, &account) {
+            (Some(arn), _, _) => arn.clone(),
+            (None, Some(region), Some(account)) => format!(
+                "arn:{partition}:emr-containers:{region}:{account}:/virtualclusters/{}",
+                vc.id
+            ),
+            _ => continue,
+        };
+        out.push(VirtualClusterInfo {
+            id: vc.id.clone(),
+            name: vc.name.clone(),
+            namespace: ns.to_owned(),
+            arn,
+            source: vc.source.clone(),
+        });
+    }
+    out
+}
+
+fn endpoints(inventory: &Inventory, vcs: &[VirtualClusterInfo]) -> Vec<EndpointInfo> {
+    let mut out = Vec::new();
+    for ep in &inventory.managed_endpoints {
+        let Some(role_arn) = &ep.execution_role_arn else {
+            continue;
+        };
+        let vc = vcs.iter().find(|v| v.id == ep.virtual_cluster_id);
+        let arn = match (&ep.arn, vc) {
+            (Some(arn), _) => arn.clone(),
+            (None, Some(vc)) => format!("{}/endpoints/{}", vc.arn, ep.id),
+            (None, None) => continue,
+        };
+        out.push(EndpointInfo {
+            id: ep.id.clone(),
+            name: ep.name.clone(),
+            arn,
+            role_arn: role_arn.clone(),
+            namespace: vc.map(|v| v.namespace.clone()),
+            source: ep.source.clone(),
+        });
+    }
+    out
+}
+
+impl Prepared {
+    pub(crate) fn new(inventory: &Inventory, rbac: &RbacIndex) -> Self {
+        let cluster = ClusterTrustContext::from_inventory(inventory);
+        let issuer = inventory
+            .cluster()
+            .and_then(|c| c.oidc_issuer())
+            .map(str::to_owned);
+        let trust = trust_index(inventory, cluster.as_ref());
+        let bindings = binding_index(inventory, rbac);
+
+        let mut service_accounts: HashMap<String, Vec<String>> = HashMap::new();
+        for sa in &inventory.service_accounts {
+            if let Some(ns) = &sa.metadata.namespace {
+                service_accounts
+                    .entry(ns.clone())
+                    .or_default()
+                    .push(sa.metadata.name.clone());
+            }
+        }
+        for names in service_accounts.values_mut() {
+            names.sort();
+            names.dedup();
+        }
+
+        let mut pod_identity: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut pod_identity_names: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (i, a) in inventory.pod_identity_associations.iter().enumerate() {
+            pod_identity
+                .entry((a.namespace.clone(), a.service_account.clone()))
+                .or_default()
+                .push(i);
+            pod_identity_names
+                .entry(a.namespace.clone())
+                .or_default()
+                .insert(a.service_account.clone());
+        }
+
+        let emr = inventory.emr_view();
+        let vcs = virtual_clusters(inventory);
+        let endpoints = endpoints(inventory, &vcs);
+
+        let mut namespaces: BTreeSet<String> = BTreeSet::new();
+        namespaces.extend(inventory.namespaces.iter().map(|n| n.metadata.name.clone()));
+        namespaces.extend(service_accounts.keys().cloned());
+        namespaces.extend(trust.by_namespace.keys().cloned());
+        namespaces.extend(pod_identity_names.keys().cloned());
+        namespaces.extend(emr.namespaces.iter().cloned());
+        namespaces.extend(rbac.namespaces());
+        namespaces.retain(|n| !n.is_empty() && n != crate::model::EVERY_NAMESPACE);
+
+        let exposure = inventory
+            .nodegroups
+            .iter()
+            .enumerate()
+            .map(|(i, ng)| (i, node_group_exposure(inventory, ng)))
+            .collect();
+
+        let mut rbac_sources = HashMap::new();
+        for (kind, list) in [
+            ("Role", &inventory.roles),
+            ("ClusterRole", &inventory.cluster_roles),
+        ] {
+            for r in list {
+                let ns = r.metadata.namespace.as_deref().filter(|_| kind == "Role");
+                rbac_sources.insert(ObjectRef::new(kind, ns, &r.metadata.name), r.source.clone());
+            }
+        }
+        for (kind, list) in [
+            ("RoleBinding", &inventory.role_bindings),
+            ("ClusterRoleBinding", &inventory.cluster_role_bindings),
+        ] {
+            for b in list {
+                let ns = b
+                    .metadata
+                    .namespace
+                    .as_deref()
+                    .filter(|_| kind == "RoleBinding");
+                rbac_sources.insert(ObjectRef::new(kind, ns, &b.metadata.name), b.source.clone());
+            }
+        }
+        let execution_roles = emr
+            .execution_roles
+            .keys()
+            .map(|a| normalise_principal_arn(a))
+            .collect();
+
+        Self {
+            issuer,
+            trust,
+            bindings,
+            namespaces: namespaces.into_iter().collect(),
+            service_accounts,
+            pod_identity,
+            pod_identity_names,
+            aws_trust: aws_trust(inventory),
+            virtual_clusters: vcs,
+            endpoints,
+            exposure,
+            rbac_sources,
+            execution_roles,
+        }
+    }
+
+    /// Virtual clusters by namespace, for node details.
+    pub(crate) fn virtual_clusters_in(&self, namespace: &str) -> Vec<&VirtualClusterInfo> {
+        self.virtual_clusters
+            .iter()
+            .filter(|v| v.namespace == namespace)
+            .collect()
+    }
+
+    /// The names a pod of `namespace` could usefully run as: existing service accounts,
+    /// `default`, names trust policies and Pod Identity associations name, and for each role
+    /// trusted there the EMR driver service-account name encoded for it (EMR's trust pattern
+    /// admits it whether or not it exists yet).
+    pub(crate) fn candidate_service_accounts(
+        &self,
+        inventory: &Inventory,
+        namespace: &str,
+    ) -> BTreeMap<String, Option<String>> {
+        let mut out: BTreeMap<String, Option<String>> = BTreeMap::new();
+        out.insert("default".to_owned(), None);
+        for name in self.service_accounts.get(namespace).into_iter().flatten() {
+            out.insert(name.clone(), None);
+        }
+        for name in self.trust.named.get(namespace).into_iter().flatten() {
+            out.entry(name.clone()).or_insert(None);
+        }
+        for name in self.pod_identity_names.get(namespace).into_iter().flatten() {
+            out.entry(name.clone()).or_insert(None);
+        }
+        for &i in self.trust.by_namespace.get(namespace).into_iter().flatten() {
+            let Some(role) = inventory.iam_roles.get(i) else {
+                continue;
+            };
+            let name = emr_driver_service_account(&role.arn);
+            out.entry(name).or_insert_with(|| Some(role.arn.clone()));
+        }
+        out
+    }
+}
+
+/// The driver service-account name EMR on EKS uses for jobs with `role_arn`:
+/// `emr-containers-sa-spark-driver-<account>-<base36(role name)>`.
+pub fn emr_driver_service_account(role_arn: &str) -> String {
+    emr_service_account(role_arn, "driver")
+}
+
+/// The EMR service-account name for a component (`driver`, `jeg`, ...) of jobs with `role_arn`.
+pub fn emr_service_account(role_arn: &str, component: &str) -> String {
+    let account = role_arn.split(':').nth(4).unwrap_or_default();
+    let name = emrguard_model::emr::role_name_from_arn(role_arn);
+    format!(
+        "emr-containers-sa-spark-{component}-{account}-{}",
+        emrguard_model::emr::base36_encode(name)
+    )
+}

@@ -1,0 +1,344 @@
+//! A fast structural scan of a JSON object: its top-level keys, and for list-valued keys
+//! (see [`LIST_KEYS`]) where each element starts and ends, with line numbers counted on the
+//! way. It checks the structure around the values (brackets, commas, colons) strictly and
+//! leaves each value's own syntax to serde_json, which parses every value later. Anything
+//! unusual (escaped keys, trailing data, a missing comma) makes it decline, and the caller
+//! falls back to serde_json, which reports the exact error.
+
+use memchr::memchr3;
+
+use crate::json::{Located, TopValue, LIST_KEYS};
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+/// Scans a JSON object. `None` when the text is not a plain JSON object.
+pub(crate) fn scan(text: &str) -> Option<Vec<(String, TopValue<'_>)>> {
+    let mut s = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        line: 1,
+    };
+    s.ws();
+    s.expect(b'{')?;
+    let mut entries = Vec::new();
+    s.ws();
+    if s.peek() == Some(b'}') {
+        s.pos += 1;
+    } else {
+        loop {
+            s.ws();
+            let key = s.key()?;
+            s.ws();
+            s.expect(b':')?;
+            s.ws();
+            let value = if LIST_KEYS.contains(&key) {
+                s.list_value()?
+            } else {
+                TopValue::Raw(s.located_value()?)
+            };
+            entries.push((key.to_owned(), value));
+            s.ws();
+            match s.peek()? {
+                b',' => s.pos += 1,
+                b'}' => {
+                    s.pos += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    s.ws();
+    (s.pos == s.bytes.len()).then_some(entries)
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    fn ws(&mut self) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\n' => {
+                    self.line += 1;
+                    self.pos += 1;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Skips a string starting at the opening quote. Declines raw newlines (invalid JSON,
+    /// and they would throw the line count off).
+    fn string(&mut self) -> Option<()> {
+        self.expect(b'"')?;
+        loop {
+            let rest = self.bytes.get(self.pos..)?;
+            let at = memchr3(b'"', b'\\', b'\n', rest)?;
+            self.pos += at;
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b'\\' => self.pos += 2,
+                _ => return None,
+            }
+        }
+    }
+
+    /// An object key without escapes or control characters.
+    fn key(&mut self) -> Option<&'a str> {
+        let start = self.pos + 1;
+        self.string()?;
+        let key = self.text.get(start..self.pos - 1)?;
+        (!key.bytes().any(|b| b == b'\\' || b < 0x20)).then_some(key)
+    }
+
+    /// Skips one value of any kind, counting lines.
+    fn value(&mut self) -> Option<()> {
+        let mut closers: Vec<u8> = Vec::new();
+        loop {
+            self.ws();
+            match self.peek()? {
+                b'"' => self.string()?,
+                b'{' => {
+                    closers.push(b'}');
+                    self.pos += 1;
+                }
+                b'[' => {
+                    closers.push(b']');
+                    self.pos += 1;
+                }
+                close @ (b'}' | b']') => {
+                    if closers.pop()? != close {
+                        return None;
+                    }
+                    self.pos += 1;
+                }
+                b',' | b':' => {
+                    if closers.is_empty() {
+                        return None;
+                    }
+                    self.pos += 1;
+                }
+                _ => {
+                    let start = self.pos;
+                    while let Some(b) = self.peek() {
+                        if matches!(
+                            b,
+                            b',' | b':'
+                                | b'{'
+                                | b'}'
+                                | b'['
+                                | b']'
+                                | b'"'
+                                | b' '
+                                | b'\t'
+                                | b'\r'
+                                | b'\n'
+                        ) {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    if self.pos == start {
+                        return None;
+                    }
+                }
+            }
+            if closers.is_empty() {
+                return Some(());
+            }
+        }
+    }
+
+    fn located_value(&mut self) -> Option<Located<'a>> {
+        let (start, line) = (self.pos, self.line);
+        self.value()?;
+        Some(Located {
+            text: self.text.get(start..self.pos)?,
+            offset: Some(start),
+            line: Some(line),
+        })
+    }
+
+    /// The value of a list key: its elements, or `null` as an empty list, or not a list.
+    fn list_value(&mut self) -> Option<TopValue<'a>> {
+        if self.peek()? != b'[' {
+            let value = self.located_value()?;
+            return Some(if value.text == "null" {
+                TopValue::List(Vec::new())
+            } else {
+                TopValue::NotList
+            });
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Some(TopValue::List(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.located_value()?);
+            self.ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Some(TopValue::List(items));
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts<'a>(value: &TopValue<'a>) -> Vec<(&'a str, Option<usize>)> {
+        match value {
+            TopValue::List(items) => items.iter().map(|l| (l.text, l.line)).collect(),
+            TopValue::Raw(l) => vec![(l.text, l.line)],
+            TopValue::NotList => vec![],
+        }
+    }
+
+    #[test]
+    fn splits_lists_and_counts_lines() {
+        let text = "{\n  \"kind\": \"List\",\n  \"items\": [\n    {\"a\": \"}]\\\"\", \"b\": [1, {\"c\": null}]},\n\n    -1.5e3 ,\n    \"x\"\n  ],\n  \"metadata\": {}\n}\n";
+        let Some(entries) = scan(text) else {
+            panic!("declined");
+        };
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["kind", "items", "metadata"]);
+        assert_eq!(
+            entries.first().map(|e| texts(&e.1)),
+            Some(vec![("\"List\"", Some(2))])
+        );
+        assert_eq!(
+            entries.get(1).map(|e| texts(&e.1)),
+            Some(vec![
+                (r#"{"a": "}]\"", "b": [1, {"c": null}]}"#, Some(4)),
+                ("-1.5e3", Some(6)),
+                ("\"x\"", Some(7)),
+            ])
+        );
+        assert_eq!(
+            entries.get(2).map(|e| texts(&e.1)),
+            Some(vec![("{}", Some(9))])
+        );
+    }
+
+    #[test]
+    fn null_and_non_lists() {
+        let entries =
+            scan(r#"{"items": null, "Subnets": {"a": 1}, "Events": []}"#).unwrap_or_default();
+        let values: Vec<&TopValue<'_>> = entries.iter().map(|(_, v)| v).collect();
+        assert_eq!(
+            values,
+            [
+                &TopValue::List(vec![]),
+                &TopValue::NotList,
+                &TopValue::List(vec![])
+            ]
+        );
+    }
+
+    #[test]
+    fn declines_what_it_cannot_vouch_for() {
+        for text in [
+            "",
+            "[1]",
+            "{\"a\": 1} {\"b\": 2}",
+            "{\"items\": [{} {}]}",
+            "{\"items\": [1,]}",
+            "{\"items\": [{]}",
+            "{\"items\": [{\"a\": 1}}]}",
+            "{\"a\": 1,}",
+            "{\"a\" 1}",
+            "{\"k\\u0069nd\": 1}",
+            "{\"a\": \"line\nbreak\"}",
+            "{\"a\": [1, 2}",
+            "{\"a\": ",
+            "{\"a\": 1",
+        ] {
+            assert_eq!(scan(text), None, "{text:?}");
+        }
+        assert_eq!(scan("  {}  \n"), Some(vec![]));
+    }
+
+    mod differential {
+        use super::super::scan;
+        use crate::json::{parse_documents, JsonDoc, Origin, Top};
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>()
+                    .prop_filter("finite", |f| f.is_finite())
+                    .prop_map(Value::from),
+                ".{0,8}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map(".{0,6}", inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// What the serde path makes of the same text (converted documents skip the scan).
+        fn via_serde(text: &str) -> Option<Top<'_>> {
+            let docs: Vec<JsonDoc<'_>> = parse_documents(text, Origin::Converted(None)).ok()?;
+            docs.into_iter().next().map(|d| d.top)
+        }
+
+        proptest! {
+            #[test]
+            fn scan_agrees_with_serde(
+                items in prop::collection::vec(json(), 0..4),
+                other in json(),
+                key in "[a-zA-Z]{1,8}",
+                pretty in any::<bool>(),
+            ) {
+                let doc = serde_json::json!({"items": items, "Events": other.clone(), key: other});
+                let text = if pretty {
+                    serde_json::to_string_pretty(&doc).unwrap_or_default()
+                } else {
+                    serde_json::to_string(&doc).unwrap_or_default()
+                };
+                let scanned = scan(&text);
+                prop_assert!(scanned.is_some(), "declined {}", text);
+                if let (Some(scanned), Some(Top::Object(parsed))) = (scanned, via_serde(&text)) {
+                    let scanned_shape: Vec<(String, Vec<&str>)> = scanned.iter().map(|(k, v)| (k.clone(), texts(v).into_iter().map(|t| t.0).collect())).collect();
+                    let parsed_shape: Vec<(String, Vec<&str>)> = parsed.iter().map(|(k, v)| (k.clone(), texts(v).into_iter().map(|t| t.0).collect())).collect();
+                    prop_assert_eq!(scanned_shape, parsed_shape);
+                }
+            }
+        }
+
+        use super::texts;
+    }
+}

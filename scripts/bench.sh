@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of `emrguard audit` on synthetic snapshots (emrguard synth).
+#
+# For each size: generates the snapshot once (seed 1) under target/bench/<size>, then measures
+# with /usr/bin/time -v, median of RUNS runs:
+#   - the audit:       emrguard audit DIR --format json --output REPORT
+#   - the parse floor: emrguard-parse-floor DIR (reads and deserialises every file, nothing else)
+# and checks that the audit found every planted violation (expected-findings.json).
+# Prints a Markdown table (also written to target/bench/results.md).
+#
+# Usage: scripts/bench.sh [SIZES...]        e.g. scripts/bench.sh s m l xl   (default: s m l xl)
+# Env:   RUNS=3  SEED=1  BENCH_DIR=target/bench  REGENERATE=1 (regenerate existing snapshots)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RUNS=${RUNS:-3}
+SEED=${SEED:-1}
+BENCH_DIR=${BENCH_DIR:-$ROOT/target/bench}
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(s m l xl)
+
+if [ ! -x /usr/bin/time ]; then
+    echo "installing GNU time (Debian package 'time') for peak RSS" >&2
+    (apt-get update -qq && apt-get install -y -qq time) >&2
+fi
+
+cargo build --release -q -p emrguard -p emrguard-synth
+BIN=$ROOT/target/release
+mkdir -p "$BENCH_DIR"
+
+# measure CMD...: runs it under time -v, prints "seconds peak_kb"; stdout of CMD discarded.
+measure() {
+    local log
+    log=$(mktemp)
+    /usr/bin/time -v "$@" >/dev/null 2>"$log" || true
+    awk -F': ' '
+        /Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
+        /Maximum resident set size/ { kb = $2 }
+        END { printf "%.3f %d\n", s, kb }' "$log"
+    rm -f "$log"
+}
+
+# median of the first field and of the second field of RUNS lines on stdin.
+median() {
+    sort -n -k"$1" | awk -v k="$1" '{ a[NR] = $k } END { print a[int((NR + 1) / 2)] }'
+}
+
+{
+echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; $(rustc --version); $(date -u +%Y-%m-%d)."
+echo "Median of $RUNS runs; wall time and peak RSS from /usr/bin/time -v; seed $SEED."
+echo
+echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse floor s | audit s | audit / floor | audit peak RSS MB | growth vs previous (time / n log n) | planted found | other findings |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+} | tee "$BENCH_DIR/results.md"
+
+prev_mb=""
+prev_s=""
+for size in "${SIZES[@]}"; do
+    dir=$BENCH_DIR/$size
+    gen_s="-"
+    if [ -n "${REGENERATE:-}" ] || [ ! -f "$dir/expected-findings.json" ]; then
+        rm -rf "$dir"
+        read -r gen_s _ < <(measure "$BIN/emrguard" synth --size "$size" --seed "$SEED" --out "$dir")
+    fi
+    files=$(find "$dir" -type f | wc -l)
+    mb=$(du -sm --apparent-size "$dir" | cut -f1)
+    pods=$(cat "$dir"/k8s/pods/*.json | grep -c '"kind": "Pod"' || true)
+    rbac=$(grep -cE '"kind": "(Cluster)?Role(Binding)?"' "$dir"/k8s/roles-rolebindings.json "$dir"/k8s/clusterroles-clusterrolebindings.json | awk -F: '{s += $2} END {print s}')
+    roles=$(cat "$dir"/aws/iam/get-account-authorization-details.page-*.json | grep -c '"RoleName"' || true)
+    floor_runs=""
+    audit_runs=""
+    for _ in $(seq "$RUNS"); do
+        floor_runs+="$(measure "$BIN/emrguard-parse-floor" "$dir")"$'\n'
+        audit_runs+="$(measure "$BIN/emrguard" audit "$dir" --format json --output "$BENCH_DIR/$size-report.json")"$'\n'
+    done
+    floor_s=$(printf '%s' "$floor_runs" | median 1)
+    audit_s=$(printf '%s' "$audit_runs" | median 1)
+    audit_kb=$(printf '%s' "$audit_runs" | median 2)
+    check=$("$BIN/emrguard-check-findings" "$dir/expected-findings.json" "$BENCH_DIR/$size-report.json" || true)
+    found=$(printf '%s\n' "$check" | sed -n 's/^found \([0-9]*\/[0-9]*\).*/\1/p')
+    other=$(printf '%s\n' "$check" | sed -n 's/.*planted; \([0-9]*\) other.*/\1/p')
+    printf '%s\n' "$check" | grep '^missing' >&2 || true
+    ratio=$(awk -v a="$audit_s" -v f="$floor_s" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
+    growth="-"
+    if [ -n "$prev_mb" ]; then
+        # Measured time ratio against what n log n growth (n = snapshot bytes) would allow.
+        growth=$(awk -v t1="$prev_s" -v t2="$audit_s" -v n1="$prev_mb" -v n2="$mb" \
+            'BEGIN { printf "%.2fx for %.2fx data (n log n: %.2fx)", t2 / t1, n2 / n1, (n2 * log(n2 * 1e6)) / (n1 * log(n1 * 1e6)) }')
+    fi
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+        "$size" "$files" "$mb" "$pods" "$rbac" "$roles" "$gen_s" "$floor_s" "$audit_s" "$ratio" \
+        "$((audit_kb / 1024))" "$growth" "$found" "$other" | tee -a "$BENCH_DIR/results.md"
+    prev_mb=$mb
+    prev_s=$audit_s
+done

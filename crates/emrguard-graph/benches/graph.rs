@@ -275,7 +275,10 @@ fn generate() -> Inventory {
     // that 5,000 distinct subjects appear.
     for i in 0..CLUSTER_ROLE_BINDINGS {
         let mut subjects: Vec<Subject> = (0..1 + rng.next(2))
-            .map(|_| subject(&mut rng, rng.next(NAMESPACES)))
+            .map(|_| {
+                let ns = rng.next(NAMESPACES);
+                subject(&mut rng, ns)
+            })
             .collect();
         subjects.push(Subject {
             kind: "User".into(),

@@ -1,20 +1,30 @@
 //! A fast structural scan of a JSON object: its top-level keys, and for list-valued keys
-//! (see [`LIST_KEYS`]) where each element starts and ends, with line numbers counted on the
-//! way. It checks the structure around the values (brackets, commas, colons) strictly and
+//! (see [`LIST_KEYS`]) where each element starts and ends, and on which line. It checks the structure around the values (brackets, commas, colons) strictly and
 //! leaves each value's own syntax to serde_json, which parses every value later. Anything
 //! unusual (escaped keys, trailing data, a missing comma) makes it decline, and the caller
 //! falls back to serde_json, which reports the exact error.
 
 use memchr::memchr3;
 
+use crate::decode::LineCounter;
 use crate::json::{Located, TopValue, LIST_KEYS};
 
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    line: usize,
 }
+
+/// Bytes that open or close strings and containers.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'{' as usize] = true;
+    table[b'}' as usize] = true;
+    table[b'[' as usize] = true;
+    table[b']' as usize] = true;
+    table
+};
 
 /// Scans a JSON object. `None` when the text is not a plain JSON object.
 pub(crate) fn scan(text: &str) -> Option<Vec<(String, TopValue<'_>)>> {
@@ -22,7 +32,6 @@ pub(crate) fn scan(text: &str) -> Option<Vec<(String, TopValue<'_>)>> {
         text,
         bytes: text.as_bytes(),
         pos: 0,
-        line: 1,
     };
     s.ws();
     s.expect(b'{')?;
@@ -55,7 +64,26 @@ pub(crate) fn scan(text: &str) -> Option<Vec<(String, TopValue<'_>)>> {
         }
     }
     s.ws();
-    (s.pos == s.bytes.len()).then_some(entries)
+    if s.pos != s.bytes.len() {
+        return None;
+    }
+    add_lines(text, &mut entries);
+    Some(entries)
+}
+
+/// Fills in the line of every value, counting newlines once through the text.
+fn add_lines(text: &str, entries: &mut [(String, TopValue<'_>)]) {
+    let mut lines = LineCounter::new(text);
+    let mut locate = |located: &mut Located<'_>| {
+        located.line = located.offset.map(|o| lines.line_at(o));
+    };
+    for (_, value) in entries.iter_mut() {
+        match value {
+            TopValue::Raw(located) => locate(located),
+            TopValue::List(items) => items.iter_mut().for_each(&mut locate),
+            TopValue::NotList => {}
+        }
+    }
 }
 
 impl<'a> Scanner<'a> {
@@ -68,20 +96,12 @@ impl<'a> Scanner<'a> {
     }
 
     fn ws(&mut self) {
-        while let Some(&b) = self.bytes.get(self.pos) {
-            match b {
-                b' ' | b'\t' | b'\r' => self.pos += 1,
-                b'\n' => {
-                    self.line += 1;
-                    self.pos += 1;
-                }
-                _ => break,
-            }
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            self.pos += 1;
         }
     }
 
-    /// Skips a string starting at the opening quote. Declines raw newlines (invalid JSON,
-    /// and they would throw the line count off).
+    /// Skips a string starting at the opening quote. Declines raw newlines (invalid JSON).
     fn string(&mut self) -> Option<()> {
         self.expect(b'"')?;
         loop {
@@ -107,11 +127,39 @@ impl<'a> Scanner<'a> {
         (!key.bytes().any(|b| b == b'\\' || b < 0x20)).then_some(key)
     }
 
-    /// Skips one value of any kind, counting lines.
+    /// Skips one value of any kind. Inside containers only strings and brackets matter:
+    /// commas, colons and scalars are left to serde_json.
     fn value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => return self.string(),
+            b'{' | b'[' => {}
+            _ => {
+                let start = self.pos;
+                while let Some(b) = self.peek() {
+                    if matches!(
+                        b,
+                        b',' | b':'
+                            | b'{'
+                            | b'}'
+                            | b'['
+                            | b']'
+                            | b'"'
+                            | b' '
+                            | b'\t'
+                            | b'\r'
+                            | b'\n'
+                    ) {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                return (self.pos > start).then_some(());
+            }
+        }
         let mut closers: Vec<u8> = Vec::new();
         loop {
-            self.ws();
+            let rest = self.bytes.get(self.pos..)?;
+            self.pos += rest.iter().position(|&b| STRUCTURAL[usize::from(b)])?;
             match self.peek()? {
                 b'"' => self.string()?,
                 b'{' => {
@@ -122,56 +170,26 @@ impl<'a> Scanner<'a> {
                     closers.push(b']');
                     self.pos += 1;
                 }
-                close @ (b'}' | b']') => {
+                close => {
                     if closers.pop()? != close {
                         return None;
                     }
                     self.pos += 1;
-                }
-                b',' | b':' => {
                     if closers.is_empty() {
-                        return None;
-                    }
-                    self.pos += 1;
-                }
-                _ => {
-                    let start = self.pos;
-                    while let Some(b) = self.peek() {
-                        if matches!(
-                            b,
-                            b',' | b':'
-                                | b'{'
-                                | b'}'
-                                | b'['
-                                | b']'
-                                | b'"'
-                                | b' '
-                                | b'\t'
-                                | b'\r'
-                                | b'\n'
-                        ) {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
-                    if self.pos == start {
-                        return None;
+                        return Some(());
                     }
                 }
-            }
-            if closers.is_empty() {
-                return Some(());
             }
         }
     }
 
     fn located_value(&mut self) -> Option<Located<'a>> {
-        let (start, line) = (self.pos, self.line);
+        let start = self.pos;
         self.value()?;
         Some(Located {
             text: self.text.get(start..self.pos)?,
             offset: Some(start),
-            line: Some(line),
+            line: None,
         })
     }
 

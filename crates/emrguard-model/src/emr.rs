@@ -111,9 +111,23 @@ impl EmrServiceAccountName {
     }
 }
 
-/// Parses an EMR-managed job service-account name. Returns `None` for other names, including
-/// the fixed operator names (see [`is_emr_operator_service_account`]).
-pub fn parse_emr_service_account(name: &str) -> Option<EmrServiceAccountName> {
+/// The segments of an EMR-managed job service-account name, borrowed and not decoded (for hot
+/// paths that only compare segments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmrServiceAccountParts<'a> {
+    /// `spark` or `flink`.
+    pub framework: &'a str,
+    /// `client`, `driver`, `executor`, `jeg`, `jeg-kernel`, `session`, `jobmanager`, ...
+    pub component: &'a str,
+    /// The 12-digit account id.
+    pub account_id: &'a str,
+    /// The base36 role-name segment.
+    pub encoded_role: &'a str,
+}
+
+/// Splits an EMR-managed job service-account name into its segments, as
+/// [`parse_emr_service_account`] does, without decoding the role name.
+pub fn split_emr_service_account(name: &str) -> Option<EmrServiceAccountParts<'_>> {
     let rest = name.strip_prefix("emr-containers-sa-")?;
     let (framework, rest) = rest.split_once('-')?;
     if framework != "spark" && framework != "flink" {
@@ -130,12 +144,24 @@ pub fn parse_emr_service_account(name: &str) -> Option<EmrServiceAccountName> {
     if component.is_empty() || !is_account || !is_b36 {
         return None;
     }
+    Some(EmrServiceAccountParts {
+        framework,
+        component,
+        account_id: account,
+        encoded_role: encoded,
+    })
+}
+
+/// Parses an EMR-managed job service-account name. Returns `None` for other names, including
+/// the fixed operator names (see [`is_emr_operator_service_account`]).
+pub fn parse_emr_service_account(name: &str) -> Option<EmrServiceAccountName> {
+    let parts = split_emr_service_account(name)?;
     Some(EmrServiceAccountName {
-        framework: framework.to_owned(),
-        component: component.to_owned(),
-        account_id: account.to_owned(),
-        encoded_role: encoded.to_owned(),
-        role_name: base36_decode(encoded),
+        framework: parts.framework.to_owned(),
+        component: parts.component.to_owned(),
+        account_id: parts.account_id.to_owned(),
+        encoded_role: parts.encoded_role.to_owned(),
+        role_name: base36_decode(parts.encoded_role),
     })
 }
 
@@ -146,7 +172,7 @@ pub fn is_emr_operator_service_account(name: &str) -> bool {
 
 /// Whether `name` is any EMR-managed service-account name (job or operator).
 pub fn is_emr_service_account_name(name: &str) -> bool {
-    is_emr_operator_service_account(name) || parse_emr_service_account(name).is_some()
+    is_emr_operator_service_account(name) || split_emr_service_account(name).is_some()
 }
 
 /// Whether `name` fits the service-account part of the trust pattern

@@ -45,6 +45,7 @@ pub struct CheckContext<'a> {
     tenant_capabilities: OnceLock<Vec<crate::rules::rbac::TenantCapability>>,
     iam_analyzer: Mutex<Analyzer<'a>>,
     iam_analyses: Mutex<HashMap<String, Arc<IamAnalysis>>>,
+    usable_roles: OnceLock<crate::rules::exec_role::UsableRoles>,
 }
 
 /// An IAM principal's policies and what they add up to, computed once per audit.
@@ -69,7 +70,15 @@ impl<'a> CheckContext<'a> {
             tenant_capabilities: OnceLock::new(),
             iam_analyzer: Mutex::new(Analyzer::new(inventory)),
             iam_analyses: Mutex::new(HashMap::new()),
+            usable_roles: OnceLock::new(),
         }
+    }
+
+    /// Live EMR namespace → execution role ARN → why the role is usable there, computed once
+    /// for the isolation and submitter rules.
+    pub(crate) fn usable_roles(&self) -> &crate::rules::exec_role::UsableRoles {
+        self.usable_roles
+            .get_or_init(|| crate::rules::exec_role::compute_usable_roles(self))
     }
 
     /// The IAM analysis of a role (policies, effective permissions, privilege tier), computed

@@ -12,12 +12,12 @@ use std::str::FromStr;
 
 use emrguard_config::webhook::WebhookConfig;
 use emrguard_model::emr::{
-    is_emr_service_account_name, matches_emr_trust_pattern, parse_emr_service_account,
+    is_emr_service_account_name, matches_emr_trust_pattern, split_emr_service_account,
     IRSA_ANNOTATION, KUBE2IAM_ANNOTATION,
 };
 use emrguard_model::k8s::{
-    ObjectMeta, Pod, PodTemplateSpec, ServiceAccount, WebhookConfiguration, WebhookRule,
-    WorkloadKind,
+    ObjectMeta, PodSpec, PodTemplateSpec, ServiceAccount, StringMap, WebhookConfiguration,
+    WebhookRule, WorkloadKind,
 };
 use emrguard_model::Inventory;
 use serde::Deserialize;
@@ -354,7 +354,7 @@ impl PolicyEngine {
     }
 
     /// Reviews one request.
-    pub fn review(&self, req: &AdmissionRequest) -> Decision {
+    pub fn review(&self, req: &AdmissionRequest<'_>) -> Decision {
         let Some(target) = Target::of(req) else {
             return Decision::default();
         };
@@ -489,7 +489,7 @@ enum Target {
 }
 
 impl Target {
-    fn of(req: &AdmissionRequest) -> Option<Self> {
+    fn of(req: &AdmissionRequest<'_>) -> Option<Self> {
         use Operation::{Connect, Create, Delete, Update};
         let r = &req.resource;
         let target = match (r.group.as_str(), r.resource.as_str(), req.subresource()) {
@@ -651,8 +651,8 @@ fn emr_service_account_may_run_as(
     target: &str,
     creates: Creates,
 ) -> bool {
-    let target_parsed = parse_emr_service_account(target);
-    let framework = target_parsed.as_ref().map(|p| p.framework.as_str());
+    let target_parsed = split_emr_service_account(target);
+    let framework = target_parsed.map(|p| p.framework);
     // The operators run in their own namespace and start applications in job namespaces.
     match creator {
         SPARK_OPERATOR => return framework == Some("spark") || target == OPERATOR_SPARK_APP,
@@ -667,7 +667,7 @@ fn emr_service_account_may_run_as(
     if creator == LIVY_SPARK || creator == OPERATOR_SPARK_APP {
         return target == creator;
     }
-    let (Some(c), Some(t)) = (parse_emr_service_account(creator), target_parsed) else {
+    let (Some(c), Some(t)) = (split_emr_service_account(creator), target_parsed) else {
         return false;
     };
     // Same execution role: a job never starts pods that hold another role.
@@ -681,7 +681,7 @@ fn emr_service_account_may_run_as(
 
 /// Who may create pods that run as `service_account`, for messages.
 fn expected_creator(service_account: &str) -> String {
-    if let Some(p) = parse_emr_service_account(service_account) {
+    if let Some(p) = split_emr_service_account(service_account) {
         if let Some((from, _)) = JOB_POD_CREATORS.iter().find(|(_, to)| *to == p.component) {
             return format!(
                 "EMR on EKS and `emr-containers-sa-{}-{from}-{}-{}` (same execution role)",
@@ -731,6 +731,49 @@ impl WorkloadObject {
     }
 }
 
+/// The parts of a pod the pod policies read. Pods are the most frequent review and most of
+/// their JSON is containers, volumes and status, which this skips without allocating.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PodFacts {
+    metadata: PodMetaFacts,
+    spec: PodSpecFacts,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PodMetaFacts {
+    name: String,
+    annotations: Option<StringMap>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct PodSpecFacts {
+    service_account_name: Option<String>,
+    service_account: Option<String>,
+    host_network: Option<bool>,
+}
+
+impl PodFacts {
+    /// The facts as the model's pod spec, for its service-account and host-network rules.
+    fn spec(&self) -> PodSpec {
+        PodSpec {
+            service_account_name: self.spec.service_account_name.clone(),
+            service_account: self.spec.service_account.clone(),
+            host_network: self.spec.host_network,
+            ..PodSpec::default()
+        }
+    }
+
+    fn kube2iam_role(&self) -> Option<&String> {
+        self.metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(KUBE2IAM_ANNOTATION))
+    }
+}
+
 /// A workload's pod template, kept as JSON to compare old and new completely.
 #[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -760,7 +803,7 @@ struct MetadataOnly {
 }
 
 struct Context<'a> {
-    req: &'a AdmissionRequest,
+    req: &'a AdmissionRequest<'a>,
     requester: Requester<'a>,
     namespaces: &'a EmrNamespaces,
 }
@@ -834,8 +877,8 @@ impl Context<'_> {
             raw.and_then(|r| serde_json::from_str::<MetadataOnly>(r.get()).ok())
                 .map(|m| m.metadata)
         };
-        let new = decode_meta(self.req.object.as_deref());
-        let old = decode_meta(self.req.old_object.as_deref());
+        let new = decode_meta(self.req.object);
+        let old = decode_meta(self.req.old_object);
         let managed = new.iter().chain(old.iter()).any(is_emr_config_map)
             || is_emr_config_map_name(self.req.name());
         if !managed {
@@ -874,11 +917,12 @@ impl Context<'_> {
     /// WH003 and WH007 for pods.
     fn check_pod(&self, found: &mut Found) {
         const BOTH: &[PolicyCode] = &[PolicyCode::Wh003, PolicyCode::Wh007];
-        let Some(pod) = self.decode::<Pod>(self.req.object.as_deref(), "Pod", BOTH, found) else {
+        let Some(pod) = self.decode::<PodFacts>(self.req.object, "Pod", BOTH, found) else {
             return;
         };
         let name = self.object_ref(&pod.metadata.name);
-        let sa = pod.spec.service_account();
+        let spec = pod.spec();
+        let sa = spec.service_account();
         let update = self.req.operation == Operation::Update;
         if is_emr_managed_service_account(sa)
             && !may_run_as(self.requester, self.req.namespace(), sa, Creates::Pod)
@@ -894,16 +938,15 @@ impl Context<'_> {
                 )));
             }
         }
-        if !update && pod.spec.uses_host_network() {
+        if !update && spec.uses_host_network() {
             found.push((PolicyCode::Wh007, format!(
                 "pod `{name}` uses hostNetwork, which bypasses the block on the instance metadata service and exposes the node role's credentials"
             )));
         }
-        if let Some(role) = pod.metadata.annotations.get(KUBE2IAM_ANNOTATION) {
+        if let Some(role) = pod.kube2iam_role() {
             let old_role = if update {
                 self.req
                     .old_object
-                    .as_deref()
                     .and_then(|r| serde_json::from_str::<MetadataOnly>(r.get()).ok())
                     .and_then(|m| m.metadata.annotations.get(KUBE2IAM_ANNOTATION).cloned())
             } else {
@@ -923,7 +966,7 @@ impl Context<'_> {
     fn check_workload(&self, kind: WorkloadKind, found: &mut Found) {
         const BOTH: &[PolicyCode] = &[PolicyCode::Wh003, PolicyCode::Wh007];
         let Some(workload) =
-            self.decode::<WorkloadObject>(self.req.object.as_deref(), kind.as_str(), BOTH, found)
+            self.decode::<WorkloadObject>(self.req.object, kind.as_str(), BOTH, found)
         else {
             return;
         };
@@ -970,10 +1013,7 @@ impl Context<'_> {
     fn raw_differs<T: for<'de> Deserialize<'de> + PartialEq>(&self) -> bool {
         let parse =
             |raw: Option<&RawValue>| raw.and_then(|r| serde_json::from_str::<T>(r.get()).ok());
-        match (
-            parse(self.req.object.as_deref()),
-            parse(self.req.old_object.as_deref()),
-        ) {
+        match (parse(self.req.object), parse(self.req.old_object)) {
             (Some(new), Some(old)) => new != old,
             _ => true,
         }
@@ -982,7 +1022,7 @@ impl Context<'_> {
     /// WH004. Only EMR on EKS creates EMR-named service accounts or sets role annotations.
     fn check_service_account(&self, found: &mut Found) {
         let Some(sa) = self.decode::<ServiceAccount>(
-            self.req.object.as_deref(),
+            self.req.object,
             "ServiceAccount",
             &[PolicyCode::Wh004],
             found,
@@ -1003,7 +1043,6 @@ impl Context<'_> {
             let old_role = if self.req.operation == Operation::Update {
                 self.req
                     .old_object
-                    .as_deref()
                     .and_then(|r| serde_json::from_str::<MetadataOnly>(r.get()).ok())
                     .and_then(|m| m.metadata.annotations.get(IRSA_ANNOTATION).cloned())
             } else {
@@ -1050,7 +1089,7 @@ impl Context<'_> {
             return;
         }
         let Some(config) = self.decode::<WebhookConfiguration>(
-            self.req.object.as_deref(),
+            self.req.object,
             "webhook configuration",
             &[PolicyCode::Wh006],
             found,

@@ -12,10 +12,10 @@ pub const ADMISSION_API_VERSION: &str = "admission.k8s.io/v1";
 /// The kind of the envelope.
 pub const ADMISSION_KIND: &str = "AdmissionReview";
 
-/// An AdmissionReview as sent by the API server.
+/// An AdmissionReview as sent by the API server; objects are borrowed from the body.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AdmissionReview {
+pub struct AdmissionReview<'a> {
     /// Must be `admission.k8s.io/v1`.
     #[serde(default)]
     pub api_version: String,
@@ -23,7 +23,8 @@ pub struct AdmissionReview {
     #[serde(default)]
     pub kind: String,
     /// The request; absent in a malformed review.
-    pub request: Option<AdmissionRequest>,
+    #[serde(borrow)]
+    pub request: Option<AdmissionRequest<'a>>,
 }
 
 /// Why a request body is not a usable AdmissionReview.
@@ -45,12 +46,12 @@ pub enum ReviewError {
     NoRequest,
 }
 
-impl AdmissionReview {
-    /// Decodes a review body and returns its request.
+impl AdmissionReview<'_> {
+    /// Decodes a review body and returns its request, which borrows the body's objects.
     ///
     /// # Errors
     /// [`ReviewError`] naming what is wrong with the body.
-    pub fn decode_request(body: &[u8]) -> Result<AdmissionRequest, ReviewError> {
+    pub fn decode_request(body: &[u8]) -> Result<AdmissionRequest<'_>, ReviewError> {
         let review: AdmissionReview =
             serde_json::from_slice(body).map_err(|e| ReviewError::Malformed(e.to_string()))?;
         if review.api_version != ADMISSION_API_VERSION || review.kind != ADMISSION_KIND {
@@ -137,10 +138,10 @@ pub struct UserInfo {
     pub groups: Vec<String>,
 }
 
-/// `request` of an AdmissionReview.
+/// `request` of an AdmissionReview. The objects stay raw JSON, borrowed from the body.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AdmissionRequest {
+pub struct AdmissionRequest<'a> {
     /// Echoed in the response.
     pub uid: String,
     /// Kind of the object (for subresources, the subresource's kind, e.g. `PodExecOptions`).
@@ -163,17 +164,17 @@ pub struct AdmissionRequest {
     #[serde(default)]
     pub user_info: UserInfo,
     /// The new object (CREATE, UPDATE, CONNECT options), raw.
-    #[serde(default)]
-    pub object: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    pub object: Option<&'a RawValue>,
     /// The existing object (UPDATE, DELETE), raw.
-    #[serde(default)]
-    pub old_object: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    pub old_object: Option<&'a RawValue>,
     /// Whether the request is a dry run.
     #[serde(default)]
     pub dry_run: Option<bool>,
 }
 
-impl AdmissionRequest {
+impl AdmissionRequest<'_> {
     /// The subresource, or `""`.
     pub fn subresource(&self) -> &str {
         self.sub_resource.as_deref().unwrap_or("")

@@ -241,13 +241,20 @@ fn certs_serve_review_log_and_sigterm() {
         .find(|d| d["uid"] == "7f0c0a5e-0000-4000-8000-000000000022")
         .expect("decision for the WH003 fixture");
     assert_eq!(denied["allowed"], false);
-    assert_eq!(denied["violations"], "WH003:enforce");
+    assert_eq!(denied["policies"], serde_json::json!(["WH003", "WH007"]));
+    assert_eq!(denied["violations"][0]["policy"], "WH003");
+    assert_eq!(denied["violations"][0]["mode"], "enforce");
+    assert!(denied["violations"][0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("WH003: "));
     assert_eq!(denied["user"], "alice");
     assert_eq!(denied["namespace"], "emr");
+    assert!(denied["timestamp"].as_str().unwrap().ends_with('Z'));
     assert!(decisions.iter().any(|d| d["exempt"] == "Group:sre"));
     assert!(decisions
         .iter()
-        .any(|d| d["violations"] == "WH007:warn" && d["allowed"] == true));
+        .any(|d| d["violations"][0]["mode"] == "warn" && d["allowed"] == true));
     assert!(lines.iter().any(|l| l["message"] == "stopped"), "{log}");
 }
 
@@ -373,4 +380,43 @@ fn manifests_command() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 2 replicas"));
+}
+
+#[test]
+fn manifests_take_namespaces_from_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("virtual-clusters.json"),
+        r#"{"virtualClusters": [
+            {"id": "vc1", "name": "live", "state": "RUNNING",
+             "containerProvider": {"type": "EKS", "id": "c", "info": {"eksInfo": {"namespace": "emr-snap"}}}},
+            {"id": "vc2", "name": "gone", "state": "TERMINATED",
+             "containerProvider": {"type": "EKS", "id": "c", "info": {"eksInfo": {"namespace": "emr-old"}}}}
+        ]}"#,
+    )
+    .unwrap();
+    let out = emrguard()
+        .args([
+            "webhook",
+            "manifests",
+            "--emr-namespace",
+            "emr-extra",
+            "--snapshot",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let vwc: serde_json::Value = text
+        .split("\n---\n")
+        .map(|d| serde_yaml_ng::from_str::<serde_json::Value>(d).unwrap_or_default())
+        .find(|d| d["kind"] == "ValidatingWebhookConfiguration")
+        .unwrap();
+    let values = &vwc["webhooks"][0]["namespaceSelector"]["matchExpressions"][0]["values"];
+    assert_eq!(values, &serde_json::json!(["emr-extra", "emr-snap"]));
 }

@@ -62,12 +62,14 @@ impl Req {
         self
     }
 
-    fn build(&self) -> AdmissionRequest {
-        serde_json::from_str(&self.v.to_string()).unwrap()
+    fn json(&self) -> String {
+        self.v.to_string()
     }
 
     fn review(&self, engine: &PolicyEngine) -> Decision {
-        engine.review(&self.build())
+        let json = self.json();
+        let req: AdmissionRequest<'_> = serde_json::from_str(&json).unwrap();
+        engine.review(&req)
     }
 }
 
@@ -625,7 +627,8 @@ fn wh007_host_network_and_kube2iam() {
 
 #[test]
 fn modes_change_the_outcome() {
-    let exec = Req::new("CONNECT", "", "pods", "exec", "emr", "p").build();
+    let exec_json = Req::new("CONNECT", "", "pods", "exec", "emr", "p").json();
+    let exec: AdmissionRequest<'_> = serde_json::from_str(&exec_json).unwrap();
     let warn = PolicyEngine::new(EmrNamespaces::from_names(["emr"]), Mode::Warn);
     let d = warn.review(&exec);
     assert!(d.allowed());
@@ -735,7 +738,8 @@ fn admission_rules_are_exactly_what_the_policies_review() {
             for resource in rule.resources {
                 let (resource, sub) = resource.split_once('/').unwrap_or((resource, ""));
                 let ns = if rule.cluster_scoped { "" } else { "emr" };
-                let req = Req::new(op, rule.api_group, resource, sub, ns, "x").build();
+                let json = Req::new(op, rule.api_group, resource, sub, ns, "x").json();
+                let req: AdmissionRequest<'_> = serde_json::from_str(&json).unwrap();
                 assert!(
                     Target::of(&req).is_some(),
                     "{op} {}/{resource}/{sub} is requested but reviewed by no policy",
@@ -780,7 +784,8 @@ fn admission_rules_are_exactly_what_the_policies_review() {
     ];
     for op in ops {
         for (group, resource, sub) in candidates {
-            let req = Req::new(op, group, resource, sub, "emr", "x").build();
+            let json = Req::new(op, group, resource, sub, "emr", "x").json();
+            let req: AdmissionRequest<'_> = serde_json::from_str(&json).unwrap();
             let listed = covered
                 .iter()
                 .any(|(o, g, r, s)| o == op && *g == group && *r == resource && *s == sub);
@@ -791,4 +796,73 @@ fn admission_rules_are_exactly_what_the_policies_review() {
             );
         }
     }
+}
+
+#[test]
+fn a_snapshot_supplies_namespaces_labels_and_emr_usernames() {
+    use emrguard_model::inventory::{AwsAuth, AwsAuthMapping};
+    use emrguard_model::k8s::{Namespace, ObjectMeta};
+    use emrguard_model::Inventory;
+
+    let vc = |id: &str, ns: &str, state: &str| {
+        serde_json::from_value(json!({
+            "id": id, "state": state,
+            "containerProvider": {"type": "EKS", "id": "c", "info": {"eksInfo": {"namespace": ns}}},
+        }))
+        .unwrap()
+    };
+    let mut inventory = Inventory::default();
+    inventory.virtual_clusters = vec![
+        vc("vc1", "emr-live", "RUNNING"),
+        vc("vc2", "emr-gone", "TERMINATED"),
+    ];
+    inventory.namespaces = vec![Namespace {
+        metadata: ObjectMeta {
+            name: "emr-live".into(),
+            labels: [("team".to_owned(), "data".to_owned())].into(),
+            ..ObjectMeta::default()
+        },
+        ..Namespace::default()
+    }];
+    inventory.aws_auth = Some(AwsAuth {
+        map_roles: vec![AwsAuthMapping {
+            arn: "arn:aws:iam::111122223333:role/AWSServiceRoleForAmazonEMRContainers".into(),
+            username: Some("emr-service".into()),
+            groups: vec![],
+        }],
+        ..AwsAuth::default()
+    });
+    inventory.finalize();
+    let engine = PolicyEngine::from_config(
+        &WebhookConfig::default(),
+        EngineInputs {
+            inventory: Some(&inventory),
+            ..EngineInputs::default()
+        },
+    )
+    .unwrap();
+    assert!(engine.namespaces().contains("emr-live"));
+    assert!(!engine.namespaces().contains("emr-gone"));
+    // The username the snapshot maps EMR's service-linked role to is EMR on EKS.
+    let exec = Req::new("CONNECT", "", "pods", "exec", "emr-live", "p");
+    assert!(!exec.review(&engine).allowed());
+    assert!(exec.by("emr-service").review(&engine).allowed());
+    // Known namespace labels decide whether a webhook's selector reaches the namespace.
+    let hook = |selector: Value| {
+        Req::new(
+            "CREATE",
+            "admissionregistration.k8s.io",
+            "validatingwebhookconfigurations",
+            "",
+            "",
+            "h",
+        )
+        .object(webhook_configuration(selector, pod_rules()))
+    };
+    assert!(hook(json!({"matchLabels": {"team": "web"}}))
+        .review(&engine)
+        .allowed());
+    assert!(!hook(json!({"matchLabels": {"team": "data"}}))
+        .review(&engine)
+        .allowed());
 }

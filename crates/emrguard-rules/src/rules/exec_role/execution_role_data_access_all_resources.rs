@@ -320,7 +320,18 @@ impl Rule for ExecutionRoleDataAccessAllResources {
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(" and "),
-                    described.join("; ")
+                    {
+                        let mut shown = described
+                            .iter()
+                            .take(4)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        if described.len() > 4 {
+                            shown.push_str(&format!("; and {} more", described.len() - 4));
+                        }
+                        shown
+                    }
                 )));
             }
             let policy = scoped_policy(cx, &actions, &dest);

@@ -273,22 +273,39 @@ impl Rule for JobSubmitterNotPinned {
                 ));
             }
             let mut reachable_roles: BTreeSet<String> = BTreeSet::new();
+            let mut by_namespace: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
             for (vc, ns) in &reachable {
+                by_namespace
+                    .entry(ns.as_str())
+                    .or_default()
+                    .push(vc.as_str());
+            }
+            for (shown, (ns, vcs)) in by_namespace.iter().enumerate() {
                 let roles: Vec<String> = usable
-                    .get(ns)
+                    .get(*ns)
                     .map(|m| m.keys().cloned().collect())
                     .unwrap_or_default();
                 reachable_roles.extend(roles.iter().cloned());
-                if !roles.is_empty() {
-                    let names: Vec<String> = roles
-                        .iter()
-                        .map(|r| emrguard_model::emr::role_name_from_arn(r).to_owned())
-                        .collect();
-                    finding = finding.evidence(Evidence::text(format!(
-                        "in virtual cluster `{vc}` (namespace `{ns}`) it may then run jobs as any execution role usable there, such as {}",
-                        ticked(&names, 6)
-                    )));
+                if roles.is_empty() || shown >= 6 {
+                    continue;
                 }
+                let names: Vec<String> = roles
+                    .iter()
+                    .map(|r| emrguard_model::emr::role_name_from_arn(r).to_owned())
+                    .collect();
+                let vcs: Vec<String> = vcs.iter().map(|v| (*v).to_owned()).collect();
+                finding = finding.evidence(Evidence::text(format!(
+                    "in virtual cluster{} {} (namespace `{ns}`) it may then run jobs as any execution role usable there, such as {}",
+                    if vcs.len() > 1 { "s" } else { "" },
+                    ticked(&vcs, 3),
+                    ticked(&names, 6)
+                )));
+            }
+            if by_namespace.len() > 6 {
+                finding = finding.evidence(Evidence::text(format!(
+                    "and so in {} more EMR namespaces",
+                    by_namespace.len() - 6
+                )));
             }
             // The roles to pin to: those its own job runs used, else those usable where it
             // submits.
@@ -304,7 +321,7 @@ impl Rule for JobSubmitterNotPinned {
                 })
                 .filter_map(|j| j.execution_role_arn.clone())
                 .collect();
-            if pin.is_empty() {
+            if pin.is_empty() && reachable_roles.len() <= 10 {
                 pin = reachable_roles;
             }
             if pin.is_empty() {

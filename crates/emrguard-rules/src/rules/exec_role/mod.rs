@@ -430,9 +430,15 @@ pub(crate) struct RoleUse {
 /// endpoints of its virtual clusters, Pod Identity associations of its service accounts (when
 /// the role trusts `pods.eks.amazonaws.com`), and IRSA annotations on its service accounts
 /// (when the trust admits them). Roles the snapshot's IAM data lacks are left out.
-pub(crate) fn usable_roles(
-    cx: &CheckContext<'_>,
-) -> BTreeMap<String, BTreeMap<String, BTreeSet<RoleUse>>> {
+pub(crate) fn usable_roles<'c>(cx: &'c CheckContext<'_>) -> &'c UsableRoles {
+    cx.usable_roles()
+}
+
+/// Live EMR namespace → execution role ARN → why the role is usable there.
+pub(crate) type UsableRoles = BTreeMap<String, BTreeMap<String, BTreeSet<RoleUse>>>;
+
+/// Computes [`usable_roles`] (the context caches it).
+pub(crate) fn compute_usable_roles(cx: &CheckContext<'_>) -> UsableRoles {
     let inventory = cx.inventory;
     let emr_namespaces = &cx.emr.namespaces;
     let mut out: BTreeMap<String, BTreeMap<String, BTreeSet<RoleUse>>> = BTreeMap::new();

@@ -287,8 +287,14 @@ impl Rule for MixedPrivilegeExecutionRoles {
                     .with_detail(details.join("; ")),
                 );
             }
-            for s in &submitters {
+            for s in submitters.iter().take(8) {
                 finding = finding.evidence(Evidence::about(s.clone(), vc_ref.clone()));
+            }
+            if submitters.len() > 8 {
+                finding = finding.evidence(Evidence::text(format!(
+                    "and {} more untrusted submitters",
+                    submitters.len() - 8
+                )));
             }
             let exceeds = allowed_tier.is_some_and(|t| highest > t);
             if let Some(t) = allowed_tier.filter(|_| exceeds) {

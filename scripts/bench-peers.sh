@@ -14,7 +14,7 @@
 # Violations about objects a peer does not read (EMR job runs, endpoints, node groups,
 # trust policies, CloudTrail) cannot be found by it.
 #
-# Usage: scripts/bench-peers.sh      Env: SEED=1  BENCH_DIR=target/bench
+# Usage: scripts/bench-peers.sh      Env: SEED=1  BENCH_DIR=target/bench  BIN_DIR=DIR (prebuilt binaries)
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,8 +26,12 @@ SNAP=$BENCH_DIR/m
 WORK=$BENCH_DIR/peers
 mkdir -p "$WORK"
 
-cargo build --release -q -p emrguard -p emrguard-synth || exit 2
-BIN=$ROOT/target/release
+if [ -n "${BIN_DIR:-}" ]; then
+    BIN=$BIN_DIR
+else
+    cargo build --release -q -p emrguard -p emrguard-synth || exit 2
+    BIN=$ROOT/target/release
+fi
 if [ ! -f "$SNAP/expected-findings.json" ]; then
     rm -rf "$SNAP"
     "$BIN/emrguard" synth --size m --seed "$SEED" --out "$SNAP" || exit 2

@@ -9,7 +9,8 @@
 # Both are installed when missing (apt-get install wrk, cargo install oha --locked).
 #
 # Usage: scripts/bench-webhook.sh [DURATION]      (default 15s per row)
-# Env:   BENCH_PORT (18443), BENCH_CONNECTIONS (32), BENCH_RATE (5000)
+# Env:   BENCH_PORT (18443), BENCH_CONNECTIONS (32), BENCH_RATE (5000),
+#        BENCH_BIN (an emrguard binary to use instead of building one)
 #
 # Prints a table and checks the targets: at least 20,000 reviews/s at full load, p99 at most
 # 2 ms at BENCH_RATE reviews/s, no errors. Exit 1 if a target is missed.
@@ -34,9 +35,13 @@ if ! command -v oha >/dev/null 2>&1; then
 fi
 command -v python3 >/dev/null 2>&1 || { echo "bench: python3 is needed to read the results" >&2; exit 2; }
 
-echo "bench: building the release binary" >&2
-cargo build --release -p emrguard --manifest-path "$root/Cargo.toml" >&2
-bin=$target_dir/release/emrguard
+if [ -n "${BENCH_BIN:-}" ]; then
+    bin=$BENCH_BIN
+else
+    echo "bench: building the release binary" >&2
+    cargo build --release -p emrguard --manifest-path "$root/Cargo.toml" >&2
+    bin=$target_dir/release/emrguard
+fi
 
 work=$(mktemp -d)
 server_pid=

@@ -10,6 +10,7 @@
 #
 # Usage: scripts/bench.sh [SIZES...]        e.g. scripts/bench.sh s m l xl   (default: s m l xl)
 # Env:   RUNS=3  SEED=1  BENCH_DIR=target/bench  REGENERATE=1 (regenerate existing snapshots)
+#        BIN_DIR=DIR (use binaries built elsewhere instead of building them)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,8 +26,13 @@ if [ ! -x /usr/bin/time ]; then
     (apt-get update -qq && apt-get install -y -qq time) >&2
 fi
 
-cargo build --release -q -p emrguard -p emrguard-synth
-BIN=$ROOT/target/release
+# BIN_DIR: use already-built binaries (emrguard, emrguard-parse-floor, emrguard-check-findings).
+if [ -n "${BIN_DIR:-}" ]; then
+    BIN=$BIN_DIR
+else
+    cargo build --release -q -p emrguard -p emrguard-synth
+    BIN=$ROOT/target/release
+fi
 mkdir -p "$BENCH_DIR"
 
 # measure CMD...: runs it under time -v, prints "seconds peak_kb"; stdout of CMD discarded.

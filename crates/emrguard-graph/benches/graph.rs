@@ -447,10 +447,59 @@ fn lab(c: &mut Criterion) {
     group.finish();
 }
 
+/// With `EMRGUARD_GRAPH_PROFILE` set: where the time goes, by node kind, then exit.
+fn profile(inv: &Inventory, rbac: &RbacIndex, sources: &[NodeKey]) {
+    use std::collections::BTreeMap;
+    use std::time::Instant;
+    let t = Instant::now();
+    let mut graph = AccessGraph::new(inv, rbac);
+    eprintln!("prepare: {:?}", t.elapsed());
+    let ids: Vec<_> = sources.iter().map(|s| graph.node(s.clone())).collect();
+    let mut by_kind: BTreeMap<String, (usize, Duration)> = BTreeMap::new();
+    let mut stack = ids.clone();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        let kind = graph
+            .key(n)
+            .map(|k| k.kind().as_str().to_owned())
+            .unwrap_or_default();
+        let t = Instant::now();
+        let edges = graph.out_edges(n);
+        let e = by_kind.entry(kind).or_default();
+        e.0 += 1;
+        e.1 += t.elapsed();
+        for id in edges {
+            if let Some(edge) = graph.edge(id) {
+                stack.push(edge.to);
+            }
+        }
+    }
+    for (k, (n, d)) in &by_kind {
+        eprintln!("expand {k}: {n} nodes, {d:?}");
+    }
+    let t = Instant::now();
+    let found = graph
+        .paths(&ids, &Target::AnyClass, DEFAULT_MAX_DEPTH)
+        .len();
+    eprintln!(
+        "search: {found} paths from {} sources, {:?}; graph {:?}",
+        ids.len(),
+        t.elapsed(),
+        graph.size()
+    );
+}
+
 fn generated(c: &mut Criterion) {
     let inv = generate();
     let rbac = RbacIndex::build(&inv);
     let sources = sources(&inv, &rbac);
+    if std::env::var_os("EMRGUARD_GRAPH_PROFILE").is_some() {
+        profile(&inv, &rbac, &sources);
+        return;
+    }
     assert!(sources.len() >= 5_000, "{} sources", sources.len());
     let mut group = c.benchmark_group("graph");
     group.sample_size(10);

@@ -61,6 +61,8 @@ pub struct AccessGraph<'a> {
     edges: Vec<Edge>,
     out: Vec<Option<Vec<EdgeId>>>,
     pub(crate) principals: HashMap<NodeId, PrincipalData>,
+    /// Trust policies compiled for web-identity questions, by role index.
+    pub(crate) trust_sets: HashMap<usize, PolicySet>,
     /// Search scratch: the epoch in which each node was last reached, and the edge it was
     /// reached by (plus one; 0 for none). Reused across searches to keep them allocation-free.
     pub(crate) seen: Vec<u32>,
@@ -81,6 +83,7 @@ impl<'a> AccessGraph<'a> {
             edges: Vec::new(),
             out: Vec::new(),
             principals: HashMap::new(),
+            trust_sets: HashMap::new(),
             seen: Vec::new(),
             parent: Vec::new(),
             epoch: 0,

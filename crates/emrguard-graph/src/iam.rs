@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use emrguard_iam::compile::{PolicyKind, StatementRef};
 use emrguard_iam::trust::can_assume_role;
-use emrguard_iam::{Catalog, PolicySet, PrivilegeKind, Request};
+use emrguard_iam::{glob_matches, Catalog, PolicySet, PrivilegeKind, Request};
 use emrguard_model::inventory::{normalise_principal_arn, MappingSource};
 use emrguard_model::policy::Statement;
 use emrguard_rbac::access_policy::namespace_pattern_matches;
@@ -54,6 +54,51 @@ fn pins_execution_role(statement: Option<&Statement>) -> bool {
     })
 }
 
+/// Whether a pattern list matches `input`; a policy variable matches anything (this is a
+/// cheap filter before the exact evaluation).
+fn any_matches(patterns: &[String], input: &str, fold_case: bool) -> bool {
+    patterns.iter().any(|p| {
+        if p.contains("${") {
+            return true;
+        }
+        let wild = p.contains(['*', '?']);
+        match (wild, fold_case) {
+            (false, true) => p.eq_ignore_ascii_case(input),
+            (false, false) => p == input,
+            (true, true) => glob_matches(&p.to_ascii_lowercase(), input),
+            (true, false) => glob_matches(p, input),
+        }
+    })
+}
+
+/// The `Allow` statements of a policy set that may grant `action`, ignoring resources and
+/// conditions.
+fn allowing(set: &PolicySet, action: &str) -> Vec<Statement> {
+    let action = action.to_ascii_lowercase();
+    set.identity
+        .iter()
+        .flat_map(|p| p.statements())
+        .map(|st| st.statement())
+        .filter(|st| st.effect == emrguard_model::policy::Effect::Allow)
+        .filter(|st| match (&st.action, &st.not_action) {
+            (Some(a), _) => any_matches(a, &action, true),
+            (None, Some(n)) => !any_matches(n, &action, true),
+            (None, None) => false,
+        })
+        .cloned()
+        .collect()
+}
+
+/// Whether one of `statements` may grant its action on `resource`.
+fn may_grant_on(statements: &[Statement], resource: &str) -> bool {
+    statements
+        .iter()
+        .any(|st| match (&st.resource, &st.not_resource) {
+            (Some(r), _) => any_matches(r, resource, false),
+            _ => true,
+        })
+}
+
 impl AccessGraph<'_> {
     /// The policy set and privilege summary of a principal node, computed once.
     pub(crate) fn principal_data(&mut self, id: NodeId, arn: &str) -> &PrincipalData {
@@ -91,6 +136,12 @@ impl AccessGraph<'_> {
     /// IAM principal to the Kubernetes user and groups aws-auth or an access entry maps it to,
     /// and to what its EKS access policies allow.
     fn mapping_edges(&self, arn: &str, out: &mut Vec<Pending>) {
+        let account = arn.split(':').nth(4).unwrap_or_default();
+        if !self.prep.mapped.contains(&normalise_principal_arn(arn))
+            && !self.prep.mapped_accounts.contains(account)
+        {
+            return;
+        }
         let Some(identity) = Identity::from_iam_arn(self.inventory, arn) else {
             return;
         };
@@ -267,7 +318,19 @@ impl AccessGraph<'_> {
         let Some(set) = self.principals.get(&id).and_then(|d| d.set.as_ref()) else {
             return;
         };
+        let submit: Vec<(&str, &str, Vec<Statement>)> = SUBMIT_ACTIONS
+            .iter()
+            .map(|(action, component)| (*action, *component, allowing(set, action)))
+            .filter(|(_, _, statements)| !statements.is_empty())
+            .collect();
+        let credentials = allowing(set, "emr-containers:GetManagedEndpointSessionCredentials");
         for vc in &self.prep.virtual_clusters {
+            if !submit
+                .iter()
+                .any(|(_, _, statements)| may_grant_on(statements, &vc.arn))
+            {
+                continue;
+            }
             let roles = self
                 .prep
                 .trust
@@ -280,7 +343,11 @@ impl AccessGraph<'_> {
                 let Some(role) = self.inventory.iam_roles.get(i) else {
                     continue;
                 };
-                for (action, component) in SUBMIT_ACTIONS {
+                for (action, component, statements) in &submit {
+                    let (action, component) = (*action, *component);
+                    if !may_grant_on(statements, &vc.arn) {
+                        continue;
+                    }
                     let request = Request {
                         context: set.principal_context.clone(),
                         ..Request::new(action, vc.arn.clone())
@@ -340,6 +407,9 @@ impl AccessGraph<'_> {
             }
         }
         for ep in &self.prep.endpoints {
+            if !may_grant_on(&credentials, &ep.arn) {
+                continue;
+            }
             let request = Request {
                 context: set.principal_context.clone(),
                 ..Request::new(

@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 
 use emrguard_iam::trust::{
-    can_assume_service_with, can_assume_web_identity, pod_identity_context, TrustScope,
+    can_assume_service_with, oidc_provider_arn, oidc_provider_of, pod_identity_context,
 };
-use emrguard_model::emr::{matches_emr_trust_pattern, IRSA_ANNOTATION, POD_IDENTITY_PRINCIPAL};
+use emrguard_iam::{glob_matches, Caller, Evaluation, PolicySet, Request as IamRequest};
+use emrguard_model::emr::{emr_trust_sub_pattern, IRSA_ANNOTATION, POD_IDENTITY_PRINCIPAL};
 use emrguard_model::k8s::ObjectRef;
 use emrguard_rbac::capability::EVERY;
 use emrguard_rbac::identity::{
@@ -401,7 +402,7 @@ impl AccessGraph<'_> {
         }
 
         // Web identity (IRSA): any role whose trust policy admits this service account's token.
-        if let Some(issuer) = &self.prep.issuer {
+        if self.prep.issuer.is_some() {
             let sub = service_account_username(namespace, name);
             let annotated = sa.and_then(|s| s.metadata.annotations.get(IRSA_ANNOTATION));
             let candidates: BTreeSet<usize> = self
@@ -418,46 +419,23 @@ impl AccessGraph<'_> {
                 let Some(role) = self.inventory.iam_roles.get(i) else {
                     continue;
                 };
-                let decision = can_assume_web_identity(role, issuer, &sub, STS_AUDIENCE);
-                if !decision.allowed {
+                let Some(evaluation) = self.web_identity(i, &sub) else {
                     continue;
-                }
-                let scopes = self
-                    .prep
-                    .trust
-                    .scopes
-                    .get(&i)
-                    .map_or(&[][..], Vec::as_slice);
-                let narrow = scopes.iter().any(|s| match s {
-                    TrustScope::EmrPattern { namespace: n } => {
-                        n == namespace && matches_emr_trust_pattern(name)
-                    }
-                    TrustScope::SpecificServiceAccount {
-                        namespace: n,
-                        service_account,
-                    } => n == namespace && service_account == name,
-                    _ => false,
-                });
-                let scope_text = scopes
-                    .iter()
-                    .filter_map(|s| scope_phrase(s, namespace))
-                    .next()
-                    .unwrap_or_else(|| "a statement for this cluster's OIDC provider".to_owned());
+                };
+                let (scope_text, narrow) = self.sub_scope(i, namespace, &sub);
                 let mut evidence = Vec::new();
-                for check in &decision.checks {
-                    for st in &check.evaluation.deciding {
-                        evidence.push(
-                            EdgeEvidence::new(
-                                format!(
-                                    "the trust policy of `{}` admits `{sub}` through {scope_text} (`sts:AssumeRoleWithWebIdentity`)",
-                                    role.role_name
-                                ),
-                                ObjectId::aws("IAMRole", &role.arn, Some(&role.role_name)),
-                            )
-                            .at(Some(&role.source))
-                            .detail(st.to_string()),
-                        );
-                    }
+                for st in &evaluation.deciding {
+                    evidence.push(
+                        EdgeEvidence::new(
+                            format!(
+                                "the trust policy of `{}` admits `{sub}` through {scope_text} (`sts:AssumeRoleWithWebIdentity`)",
+                                role.role_name
+                            ),
+                            ObjectId::aws("IAMRole", &role.arn, Some(&role.role_name)),
+                        )
+                        .at(Some(&role.source))
+                        .detail(st.to_string()),
+                    );
                 }
                 if evidence.is_empty() {
                     evidence.push(
@@ -696,31 +674,82 @@ impl AccessGraph<'_> {
     }
 }
 
-/// How a trust scope admits a service account of `namespace`, for evidence text.
-fn scope_phrase(scope: &TrustScope, namespace: &str) -> Option<String> {
-    match scope {
-        TrustScope::EmrPattern { namespace: n } if n == namespace => {
-            Some(format!("EMR's service-account pattern for `{n}`"))
+impl AccessGraph<'_> {
+    /// Whether role `i`'s trust policy admits the web identity `sub` from this cluster's
+    /// OIDC provider, with the statements that decide it. The role's trust policy is compiled
+    /// once and kept.
+    fn web_identity(&mut self, i: usize, sub: &str) -> Option<Evaluation> {
+        let (Some(issuer), Some(role)) = (&self.prep.issuer, self.inventory.iam_roles.get(i))
+        else {
+            return None;
+        };
+        let provider = oidc_provider_of(issuer);
+        let account = role.arn.split(':').nth(4).unwrap_or_default();
+        let partition = role.arn.split(':').nth(1).unwrap_or("aws");
+        let provider_arn = oidc_provider_arn(partition, account, issuer);
+        let set = self.trust_sets.entry(i).or_insert_with(|| {
+            let mut set = PolicySet {
+                caller: Some(Caller::Federated {
+                    provider: provider_arn.clone(),
+                }),
+                ..PolicySet::default()
+            };
+            set.add_trust_policy(role);
+            set
+        });
+        let request = IamRequest::new("sts:AssumeRoleWithWebIdentity", role.arn.clone())
+            .with(&format!("{provider}:sub"), sub)
+            .with(&format!("{provider}:aud"), STS_AUDIENCE)
+            .with("aws:FederatedProvider", provider_arn);
+        let evaluation = set.evaluate(&request);
+        evaluation.decision.is_allowed().then_some(evaluation)
+    }
+
+    /// How role `i`'s trust admits `sub`, for evidence text, and whether that is narrow: the
+    /// exact subject, or EMR's own pattern for the role in the namespace.
+    fn sub_scope(&self, i: usize, namespace: &str, sub: &str) -> (String, bool) {
+        let Some(role) = self.inventory.iam_roles.get(i) else {
+            return (String::new(), false);
+        };
+        let account = self
+            .prep
+            .cluster_account
+            .clone()
+            .unwrap_or_else(|| role.arn.split(':').nth(4).unwrap_or_default().to_owned());
+        let emr_pattern = emr_trust_sub_pattern(namespace, &account, &role.role_name);
+        let subs = self.prep.trust.subs.get(&i).map_or(&[][..], Vec::as_slice);
+        let matching: Vec<&crate::prepare::SubValue> = subs
+            .iter()
+            .filter(|s| {
+                if s.wildcards {
+                    glob_matches(&s.value, sub)
+                } else {
+                    s.value.eq_ignore_ascii_case(sub)
+                }
+            })
+            .collect();
+        if matching
+            .iter()
+            .any(|s| !s.wildcards || !s.value.contains(['*', '?']))
+        {
+            return (format!("the exact subject `{sub}`"), true);
         }
-        TrustScope::SpecificServiceAccount {
-            namespace: n,
-            service_account,
-        } if n == namespace => Some(format!("the exact subject `{n}:{service_account}`")),
-        TrustScope::AnyServiceAccountInNamespace { namespace: n, pattern } if n == namespace => {
-            Some(format!("`{pattern}`, which admits every service account of `{n}`"))
+        if matching.iter().any(|s| s.value == emr_pattern) {
+            return (
+                format!("EMR's service-account pattern for `{namespace}`"),
+                true,
+            );
         }
-        TrustScope::BroaderThanEmrPattern {
-            namespace: n,
-            pattern,
-            ..
-        } if n == namespace => Some(format!("`{pattern}`, broader than EMR's pattern")),
-        TrustScope::AnyNamespace { pattern } => {
-            Some(format!("`{pattern}`, which admits service accounts of any namespace"))
+        match matching.first() {
+            Some(s) => (
+                format!("`{}`, broader than EMR's service-account pattern", s.value),
+                false,
+            ),
+            None => (
+                "a statement without a `sub` condition, which admits every service account of the cluster"
+                    .to_owned(),
+                false,
+            ),
         }
-        TrustScope::NoSubCondition => Some(
-            "a statement without a `sub` condition, which admits every service account of the cluster"
-                .to_owned(),
-        ),
-        _ => None,
     }
 }

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use emrguard_iam::trust::{analyze_emr_trust, ClusterTrustContext, TrustScope};
+use emrguard_iam::trust::ClusterTrustContext;
 use emrguard_model::inventory::normalise_principal_arn;
-use emrguard_model::k8s::{ObjectRef, RoleBinding};
+use emrguard_model::k8s::{ObjectRef, PolicyRule, RoleBinding};
 use emrguard_model::policy::{Effect, Principal};
 use emrguard_model::{Inventory, Source};
 use emrguard_rbac::identity::SYSTEM_MASTERS;
@@ -17,13 +17,22 @@ use crate::model::NodeKey;
 /// Where a subject is bound.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SubjectBindings {
-    /// Namespaces of its RoleBindings.
+    /// Namespaces of its RoleBindings to roles with a rule the graph follows.
     pub namespaces: BTreeSet<String>,
-    /// Whether a ClusterRoleBinding names it (or it is `system:masters`).
+    /// Whether a ClusterRoleBinding to such a role names it (or it is `system:masters`).
     pub cluster_wide: bool,
     /// Whether a ClusterRole bound to it cluster-wide limits rules by `resourceNames`: then
     /// its rights differ between namespaces and are computed in each.
     pub named_cluster_rules: bool,
+}
+
+/// One `sub` value a web-identity trust statement of this cluster's provider admits.
+#[derive(Debug, Clone)]
+pub(crate) struct SubValue {
+    /// The value as written (`system:serviceaccount:NS:NAME`, wildcards allowed).
+    pub value: String,
+    /// Whether `*` and `?` are wildcards (`StringLike`).
+    pub wildcards: bool,
 }
 
 /// The web-identity trust of the cluster's service accounts, by namespace.
@@ -31,12 +40,13 @@ pub(crate) struct SubjectBindings {
 pub(crate) struct TrustIndex {
     /// Roles (indexes into `Inventory::iam_roles`) with a statement naming the namespace.
     pub by_namespace: HashMap<String, Vec<usize>>,
-    /// Roles trusting service accounts of any namespace.
+    /// Roles trusting service accounts of any namespace (no `sub` condition, or a wildcard
+    /// namespace).
     pub anywhere: Vec<usize>,
     /// Service-account names trust statements name exactly, by namespace.
     pub named: HashMap<String, BTreeSet<String>>,
-    /// Each role's scopes.
-    pub scopes: HashMap<usize, Vec<TrustScope>>,
+    /// Each role's `sub` values (empty for a statement without a `sub` condition).
+    pub subs: HashMap<usize, Vec<SubValue>>,
 }
 
 /// A role whose trust policy names AWS principals (candidates for `sts:AssumeRole`).
@@ -75,6 +85,8 @@ pub(crate) struct EndpointInfo {
 #[derive(Debug)]
 pub(crate) struct Prepared {
     pub issuer: Option<String>,
+    /// The cluster's account, for EMR trust patterns.
+    pub cluster_account: Option<String>,
     pub trust: TrustIndex,
     pub bindings: HashMap<NodeKey, SubjectBindings>,
     /// Every namespace the snapshot names, sorted.
@@ -95,6 +107,10 @@ pub(crate) struct Prepared {
     pub rbac_sources: HashMap<ObjectRef, Source>,
     /// Normalised ARNs of EMR execution roles.
     pub execution_roles: HashSet<String>,
+    /// Normalised ARNs of the IAM principals aws-auth or an access entry maps.
+    pub mapped: HashSet<String>,
+    /// Accounts aws-auth `mapAccounts` maps.
+    pub mapped_accounts: HashSet<String>,
 }
 
 fn subject_key(kind: &str, namespace: Option<&str>, name: &str) -> Option<NodeKey> {
@@ -108,17 +124,108 @@ fn subject_key(kind: &str, namespace: Option<&str>, name: &str) -> Option<NodeKe
     }
 }
 
-fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, SubjectBindings> {
-    let mut out: HashMap<NodeKey, SubjectBindings> = HashMap::new();
-    let mut named_roles: HashMap<String, bool> = HashMap::new();
-    let mut has_named_rules = |name: &str| -> bool {
-        *named_roles.entry(name.to_owned()).or_insert_with(|| {
-            rbac.role_rules(&ObjectRef::new("ClusterRole", None, name))
-                .is_some_and(|rules| rules.iter().any(|r| !r.resource_names.is_empty()))
+/// What a rule must allow for a subject's rights to lead anywhere in the graph: run or
+/// rewrite pods, get service-account tokens (token requests, token secrets, exec, attach),
+/// impersonate, bind or escalate roles, write bindings, use the kubelet API, approve
+/// certificates. Wildcards count; API groups are not checked (a superset is fine: the RBAC
+/// engine decides exactly afterwards).
+const RISKY: &[(&str, &[&str])] = &[
+    ("pods", &["create", "update", "patch"]),
+    ("deployments", &["create", "update", "patch"]),
+    ("replicasets", &["create", "update", "patch"]),
+    ("statefulsets", &["create", "update", "patch"]),
+    ("daemonsets", &["create", "update", "patch"]),
+    ("jobs", &["create", "update", "patch"]),
+    ("cronjobs", &["create", "update", "patch"]),
+    ("replicationcontrollers", &["create", "update", "patch"]),
+    ("pods/exec", &["create", "get"]),
+    ("pods/attach", &["create", "get"]),
+    ("serviceaccounts/token", &["create"]),
+    ("secrets", &["get", "list", "watch", "create"]),
+    (
+        "mutatingwebhookconfigurations",
+        &["create", "update", "patch", "delete", "deletecollection"],
+    ),
+    ("users", &["impersonate"]),
+    ("groups", &["impersonate"]),
+    ("serviceaccounts", &["impersonate"]),
+    ("roles", &["bind", "escalate"]),
+    ("clusterroles", &["bind", "escalate"]),
+    ("rolebindings", &["create", "update", "patch"]),
+    ("clusterrolebindings", &["create", "update", "patch"]),
+    ("nodes/proxy", &["get", "create", "update", "patch"]),
+    ("certificatesigningrequests/approval", &["update", "patch"]),
+];
+
+/// Whether a rule may give a right the graph follows (see [`RISKY`]).
+pub(crate) fn risky_rule(rule: &PolicyRule) -> bool {
+    let verb = |wanted: &[&str]| {
+        rule.verbs
+            .iter()
+            .any(|v| v == "*" || wanted.contains(&v.as_str()))
+    };
+    let resource = |wanted: &str| {
+        rule.resources.iter().any(|r| {
+            r == "*"
+                || r == wanted
+                || wanted
+                    .split_once('/')
+                    .is_some_and(|(_, sub)| r.strip_prefix("*/") == Some(sub))
         })
     };
-    let mut add = |b: &RoleBinding, cluster: bool, named: bool| {
+    RISKY
+        .iter()
+        .any(|(res, verbs)| resource(res) && verb(verbs))
+}
+
+fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, SubjectBindings> {
+    // Which roles may give a followed right, and which ClusterRoles limit rules by name.
+    let role_flags = |object: ObjectRef, role: &emrguard_model::k8s::Role| -> (bool, bool) {
+        let aggregated;
+        let rules: Vec<&PolicyRule> = if role.aggregation_rule.is_some() {
+            aggregated = rbac
+                .role_rules(&object)
+                .map(<[_]>::to_vec)
+                .unwrap_or_default();
+            aggregated.iter().map(AsRef::as_ref).collect()
+        } else {
+            role.rules.iter().collect()
+        };
+        (
+            rules.iter().any(|r| risky_rule(r)),
+            rules.iter().any(|r| !r.resource_names.is_empty()),
+        )
+    };
+    let mut roles: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
+    for r in &inventory.roles {
+        let ns = r.metadata.namespace.as_deref().unwrap_or_default();
+        roles.insert(
+            (ns, r.metadata.name.as_str()),
+            role_flags(ObjectRef::new("Role", Some(ns), &r.metadata.name), r),
+        );
+    }
+    let mut cluster_roles: HashMap<&str, (bool, bool)> = HashMap::new();
+    for r in &inventory.cluster_roles {
+        cluster_roles.insert(
+            r.metadata.name.as_str(),
+            role_flags(ObjectRef::new("ClusterRole", None, &r.metadata.name), r),
+        );
+    }
+
+    let mut out: HashMap<NodeKey, SubjectBindings> = HashMap::new();
+    let mut add = |b: &RoleBinding, cluster: bool| {
         let ns = b.metadata.namespace.as_deref().filter(|_| !cluster);
+        let flags = match (b.role_ref.kind.as_str(), ns) {
+            ("Role", Some(ns)) => roles.get(&(ns, b.role_ref.name.as_str())).copied(),
+            ("ClusterRole", _) => cluster_roles.get(b.role_ref.name.as_str()).copied(),
+            _ => None,
+        };
+        let Some((risky, named)) = flags else {
+            return;
+        };
+        if !risky {
+            return;
+        }
         for s in &b.subjects {
             let Some(key) = subject_key(&s.kind, s.namespace.as_deref().or(ns), &s.name) else {
                 continue;
@@ -136,16 +243,27 @@ fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, Su
         }
     };
     for b in &inventory.role_bindings {
-        add(b, false, false);
+        add(b, false);
     }
     for b in &inventory.cluster_role_bindings {
-        let named = b.role_ref.kind == "ClusterRole" && has_named_rules(&b.role_ref.name);
-        add(b, true, named);
+        add(b, true);
     }
     out.entry(NodeKey::Group(SYSTEM_MASTERS.to_owned()))
         .or_default()
         .cluster_wide = true;
     out
+}
+
+/// The positive string operators a `sub` condition narrows the admitted subjects with, and
+/// whether their values are patterns.
+fn sub_operator(op: &str) -> Option<bool> {
+    let op = op.strip_prefix("ForAnyValue:").unwrap_or(op);
+    let op = op.strip_suffix("IfExists").unwrap_or(op);
+    match op {
+        "StringEquals" | "StringEqualsIgnoreCase" => Some(false),
+        "StringLike" => Some(true),
+        _ => None,
+    }
 }
 
 fn trust_index(inventory: &Inventory, cluster: Option<&ClusterTrustContext>) -> TrustIndex {
@@ -154,57 +272,67 @@ fn trust_index(inventory: &Inventory, cluster: Option<&ClusterTrustContext>) -> 
         return index;
     };
     let provider = cluster.provider_arn();
+    let sub_key = format!("{}:sub", cluster.oidc_provider);
     for (i, role) in inventory.iam_roles.iter().enumerate() {
         let Some(doc) = &role.assume_role_policy_document else {
             continue;
         };
-        let names_provider = doc.statements.iter().any(|st| {
-            st.effect == Effect::Allow
+        let mut subs = Vec::new();
+        let mut trusted = false;
+        for st in &doc.statements {
+            let names_provider = st.effect == Effect::Allow
                 && st
                     .principal
                     .as_ref()
-                    .is_some_and(|p| p.values("Federated").iter().any(|v| *v == provider))
-        });
-        if !names_provider {
-            continue;
-        }
-        let mut scopes = Vec::new();
-        for analysis in analyze_emr_trust(role, cluster) {
-            for scope in analysis.scopes {
-                match &scope {
-                    TrustScope::EmrPattern { namespace }
-                    | TrustScope::AnyServiceAccountInNamespace { namespace, .. }
-                    | TrustScope::BroaderThanEmrPattern { namespace, .. } => {
-                        index
-                            .by_namespace
-                            .entry(namespace.clone())
-                            .or_default()
-                            .push(i);
+                    .is_some_and(|p| p.values("Federated").iter().any(|v| *v == provider));
+            if !names_provider {
+                continue;
+            }
+            trusted = true;
+            let mut narrowed = false;
+            for (op, keys) in &st.condition {
+                let Some(wildcards) = sub_operator(op) else {
+                    continue;
+                };
+                for (key, values) in keys {
+                    if !key.eq_ignore_ascii_case(&sub_key) {
+                        continue;
                     }
-                    TrustScope::SpecificServiceAccount {
-                        namespace,
-                        service_account,
-                    } => {
-                        index
-                            .by_namespace
-                            .entry(namespace.clone())
-                            .or_default()
-                            .push(i);
-                        index
-                            .named
-                            .entry(namespace.clone())
-                            .or_default()
-                            .insert(service_account.clone());
+                    narrowed = true;
+                    for v in values {
+                        subs.push(SubValue {
+                            value: v.clone(),
+                            wildcards,
+                        });
+                        let is_pattern = |x: &str| wildcards && x.contains(['*', '?']);
+                        match v
+                            .strip_prefix("system:serviceaccount:")
+                            .and_then(|rest| rest.split_once(':'))
+                        {
+                            Some((ns, _)) if is_pattern(ns) => index.anywhere.push(i),
+                            Some((ns, name)) => {
+                                index.by_namespace.entry(ns.to_owned()).or_default().push(i);
+                                if !is_pattern(name) {
+                                    index
+                                        .named
+                                        .entry(ns.to_owned())
+                                        .or_default()
+                                        .insert(name.to_owned());
+                                }
+                            }
+                            None if is_pattern(v) => index.anywhere.push(i),
+                            None => {}
+                        }
                     }
-                    TrustScope::NoSubCondition | TrustScope::AnyNamespace { .. } => {
-                        index.anywhere.push(i);
-                    }
-                    _ => {}
                 }
-                scopes.push(scope);
+            }
+            if !narrowed {
+                index.anywhere.push(i);
             }
         }
-        index.scopes.insert(i, scopes);
+        if trusted {
+            index.subs.insert(i, subs);
+        }
     }
     for roles in index.by_namespace.values_mut() {
         roles.sort_unstable();
@@ -317,13 +445,16 @@ fn endpoints(inventory: &Inventory, vcs: &[VirtualClusterInfo]) -> Vec<EndpointI
 
 impl Prepared {
     pub(crate) fn new(inventory: &Inventory, rbac: &RbacIndex) -> Self {
+        let t0 = std::time::Instant::now();
         let cluster = ClusterTrustContext::from_inventory(inventory);
         let issuer = inventory
             .cluster()
             .and_then(|c| c.oidc_issuer())
             .map(str::to_owned);
         let trust = trust_index(inventory, cluster.as_ref());
+        eprintln!("PROF trust {:?}", t0.elapsed());
         let bindings = binding_index(inventory, rbac);
+        eprintln!("PROF bindings {:?}", t0.elapsed());
 
         let mut service_accounts: HashMap<String, Vec<String>> = HashMap::new();
         for sa in &inventory.service_accounts {
@@ -352,7 +483,9 @@ impl Prepared {
                 .insert(a.service_account.clone());
         }
 
+        eprintln!("PROF pre-emr {:?}", t0.elapsed());
         let emr = inventory.emr_view();
+        eprintln!("PROF emr {:?}", t0.elapsed());
         let vcs = virtual_clusters(inventory);
         let endpoints = endpoints(inventory, &vcs);
 
@@ -365,6 +498,7 @@ impl Prepared {
         namespaces.extend(rbac.namespaces());
         namespaces.retain(|n| !n.is_empty() && n != crate::model::EVERY_NAMESPACE);
 
+        eprintln!("PROF ns {:?}", t0.elapsed());
         let exposure = inventory
             .nodegroups
             .iter()
@@ -395,13 +529,33 @@ impl Prepared {
                 rbac_sources.insert(ObjectRef::new(kind, ns, &b.metadata.name), b.source.clone());
             }
         }
+        eprintln!("PROF sources {:?}", t0.elapsed());
         let execution_roles = emr
             .execution_roles
             .keys()
             .map(|a| normalise_principal_arn(a))
             .collect();
 
+        let mut mapped: HashSet<String> = inventory
+            .access_entries
+            .iter()
+            .map(|e| normalise_principal_arn(&e.principal_arn))
+            .collect();
+        let mut mapped_accounts = HashSet::new();
+        if let Some(auth) = &inventory.aws_auth {
+            mapped.extend(
+                auth.map_roles
+                    .iter()
+                    .chain(&auth.map_users)
+                    .map(|m| normalise_principal_arn(&m.arn)),
+            );
+            mapped_accounts.extend(auth.map_accounts.iter().cloned());
+        }
+
         Self {
+            mapped,
+            mapped_accounts,
+            cluster_account: cluster.as_ref().map(|c| c.account_id.clone()),
             issuer,
             trust,
             bindings,

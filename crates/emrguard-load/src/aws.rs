@@ -306,10 +306,21 @@ pub(crate) fn load(
         }
         recognised = true;
     }
-    if recognised && is_one_page(doc) {
-        out.inv.warnings.push(format!(
-            "{file}: one page of a paged result; the snapshot may be incomplete"
-        ));
+    if recognised {
+        // Pages of one result sit in one directory and share the file-name prefix before the
+        // first `.` (`x.page-1.json`, `x.page-2.json`). The merge drops the warning when a last
+        // page of the same result is present.
+        let group = crate::merge::page_group(file);
+        if is_one_page(doc) {
+            out.inv.warnings.push(format!(
+                "{}{group}\u{0}{file}: one page of a paged result; the snapshot may be incomplete",
+                crate::merge::PAGE_MARK
+            ));
+        } else {
+            out.inv
+                .warnings
+                .push(format!("{}{group}", crate::merge::LAST_PAGE_MARK));
+        }
     }
     doc.check_unread(|key| RECOGNISED.contains(&key))?;
     Ok(recognised)

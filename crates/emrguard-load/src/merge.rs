@@ -451,7 +451,48 @@ impl Merger {
                 }
             }
         }
+        resolve_page_warnings(&mut inv.warnings);
         inv.finalize();
         inv
     }
+}
+
+/// Marks a paging warning (followed by the page group, NUL, and the warning text).
+pub(crate) const PAGE_MARK: &str = "\u{1}page\u{1}";
+/// Marks a last (or only) page of a paged result (followed by the page group).
+pub(crate) const LAST_PAGE_MARK: &str = "\u{1}last\u{1}";
+
+/// The group of pages a file belongs to: its directory and the file-name prefix before the
+/// first `.`.
+pub(crate) fn page_group(file: &str) -> String {
+    let (dir, name) = file.rsplit_once('/').unwrap_or(("", file));
+    let stem = name.split('.').next().unwrap_or(name);
+    format!("{dir}/{stem}")
+}
+
+/// Keeps a paging warning only when no last page of its group was read, and removes the
+/// markers.
+fn resolve_page_warnings(warnings: &mut Vec<String>) {
+    let complete: std::collections::BTreeSet<String> = warnings
+        .iter()
+        .filter_map(|w| w.strip_prefix(LAST_PAGE_MARK).map(str::to_owned))
+        .collect();
+    let mut out = Vec::with_capacity(warnings.len());
+    for w in warnings.drain(..) {
+        if w.starts_with(LAST_PAGE_MARK) {
+            continue;
+        }
+        match w
+            .strip_prefix(PAGE_MARK)
+            .and_then(|rest| rest.split_once('\u{0}'))
+        {
+            Some((group, text)) => {
+                if !complete.contains(group) {
+                    out.push(text.to_owned());
+                }
+            }
+            None => out.push(w),
+        }
+    }
+    *warnings = out;
 }

@@ -403,6 +403,10 @@ pub(crate) fn is_list_kind(kind: &str) -> bool {
 /// "mapping with keys a, b, c" for a skipped document.
 pub(crate) fn describe_keys(keys: &[String]) -> String {
     const SHOWN: usize = 6;
+    if keys.iter().any(|k| k == "Policies") {
+        return "iam list-policies output: no policy documents (iam get-account-authorization-details has them)"
+            .to_owned();
+    }
     let mut shown: Vec<&str> = keys.iter().take(SHOWN).map(String::as_str).collect();
     if keys.len() > SHOWN {
         shown.push("...");

@@ -180,7 +180,7 @@ fn unrecognised_json_and_yaml_are_skipped_not_fatal() {
         ("empty.yaml", "nothing recognised"),
         ("events.json", "only Kubernetes kinds the audit does not read: Event (1)"),
         ("notes", "a YAML string, not a Kubernetes object or aws CLI output"),
-        ("policies.json", "no Kubernetes kind and no aws CLI key this tool reads (top-level keys: Policies, IsTruncated)"),
+        ("policies.json", "iam list-policies output: no policy documents"),
         ("tool.json", "no Kubernetes kind and no aws CLI key this tool reads (top-level keys: version, settings)"),
         ("values.yaml", "no Kubernetes kind and no aws CLI key this tool reads (top-level keys: replicaCount, image)"),
     ];

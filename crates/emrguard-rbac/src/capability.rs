@@ -190,6 +190,15 @@ impl RbacIndex {
         let (Names::Object(list) | Names::List(list)) = names else {
             return found;
         };
+        // Only a rule with `resourceNames` can still allow some names: without one, trying
+        // each object of the namespace would find nothing.
+        if list.is_empty()
+            || !self
+                .authorize_with(identity, request, NameMode::Some)
+                .allowed
+        {
+            return found;
+        }
         for name in list {
             let named = request.named(name);
             let decision = self.authorize(identity, &named);
@@ -553,14 +562,16 @@ impl RbacIndex {
         out
     }
 
+    /// Names of the Roles of `namespace`, or of the ClusterRoles when it is `None`, sorted.
     fn role_names(&self, kind: &str, namespace: Option<&str>) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .role_refs()
-            .filter(|r| r.kind == kind && r.namespace.as_deref() == namespace)
-            .map(|r| r.name.clone())
-            .collect();
-        names.sort();
-        names.dedup();
-        names
+        let key = match (kind, namespace) {
+            ("Role", Some(ns)) => ns,
+            ("ClusterRole", None) => "",
+            _ => return Vec::new(),
+        };
+        self.objects
+            .get(key)
+            .map(|o| o.roles.clone())
+            .unwrap_or_default()
     }
 }

@@ -22,6 +22,8 @@ use crate::request::Request;
 type Sym = u32;
 /// A string no rule mentions: it matches only wildcards.
 const NO_SYM: Sym = Sym::MAX;
+/// The name of a request in [`NameMode::Some`]: matches every rule's `resourceNames`.
+const SOME_NAME: Sym = Sym::MAX - 1;
 /// `*` in the who-can candidate index.
 const ANY: Sym = Sym::MAX - 1;
 
@@ -126,6 +128,7 @@ impl CompiledRule {
                             sub != NO_SYM && self.any_resource_subresources.contains(&sub)
                         }))
                     && (self.names.is_empty()
+                        || request.name == SOME_NAME
                         || (request.name != NO_SYM && self.names.contains(&request.name)))
             }
         }
@@ -151,6 +154,9 @@ pub(crate) enum NameMode {
     /// A name no rule lists: only rules without `resourceNames` match, so a grant covers every
     /// object.
     Any,
+    /// Whichever name a rule lists: rules with `resourceNames` match too. When this denies,
+    /// no named request can be allowed, so callers need not try names one by one.
+    Some,
 }
 
 #[derive(Debug)]
@@ -211,6 +217,8 @@ pub(crate) struct NamespaceObjects {
     pub(crate) webhooks: Vec<String>,
     /// Node names (cluster-scoped, under the empty namespace).
     pub(crate) nodes: Vec<String>,
+    /// Role names (ClusterRole names under the empty namespace), sorted and deduplicated.
+    pub(crate) roles: Vec<String>,
 }
 
 /// The RBAC index of one inventory. Build it once with [`RbacIndex::build`]; queries are pure
@@ -242,6 +250,8 @@ pub struct RbacIndex {
     subjects: Vec<SubjectRef>,
     masters_rank: u32,
     pub(crate) objects: HashMap<String, NamespaceObjects>,
+    /// Binding ids by effective subject, for [`RbacIndex::bindings_of`].
+    bindings_by_subject: HashMap<SubjectRef, Vec<usize>>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -268,6 +278,7 @@ impl RbacIndex {
             subjects: Vec::new(),
             masters_rank: 0,
             objects: HashMap::new(),
+            bindings_by_subject: HashMap::new(),
             diagnostics: Vec::new(),
         };
         let mut role_ids: HashMap<(String, String), usize> = HashMap::new();
@@ -318,6 +329,18 @@ impl RbacIndex {
         index.add_access_entries(inventory);
         index.rank_subjects();
         index.add_objects(inventory);
+        for (id, binding) in index.bindings.iter().enumerate() {
+            for subject in binding.effective.iter().flatten() {
+                let ids = index
+                    .bindings_by_subject
+                    .entry(subject.clone())
+                    .or_default();
+                // A subject listed twice in one binding is one binding.
+                if ids.last() != Some(&id) {
+                    ids.push(id);
+                }
+            }
+        }
         index.diagnostics.sort();
         index.diagnostics.dedup();
         index
@@ -672,6 +695,19 @@ impl RbacIndex {
                 .nodes
                 .push(node.metadata.name.clone());
         }
+        // Listed once here: capability probes ask for them per subject and namespace.
+        for role in &self.roles {
+            let namespace = match role.object.kind.as_str() {
+                "Role" => role.object.namespace.clone().unwrap_or_default(),
+                "ClusterRole" if role.object.namespace.is_none() => String::new(),
+                _ => continue,
+            };
+            self.objects
+                .entry(namespace)
+                .or_default()
+                .roles
+                .push(role.object.name.clone());
+        }
         for objects in self.objects.values_mut() {
             objects.webhooks.sort();
             objects.webhooks.dedup();
@@ -682,6 +718,8 @@ impl RbacIndex {
             objects.service_accounts.sort();
             objects.config_maps.sort();
             objects.workloads.sort();
+            objects.roles.sort();
+            objects.roles.dedup();
         }
     }
 
@@ -711,6 +749,7 @@ impl RbacIndex {
             name: match name_mode {
                 NameMode::Exact => self.interner.get(&request.name),
                 NameMode::Any => NO_SYM,
+                NameMode::Some => SOME_NAME,
             },
             path: request.path.as_deref().map(|p| (self.interner.get(p), p)),
         }
@@ -1059,9 +1098,11 @@ impl RbacIndex {
     /// The bindings of a subject: `(binding, role)` pairs, sorted.
     pub fn bindings_of(&self, subject: &SubjectRef) -> Vec<(ObjectRef, ObjectRef)> {
         let mut out: Vec<(ObjectRef, ObjectRef)> = self
-            .bindings
-            .iter()
-            .filter(|b| b.effective.iter().flatten().any(|s| s == subject))
+            .bindings_by_subject
+            .get(subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|&id| self.bindings.get(id))
             .map(|b| (b.object.as_ref().clone(), b.role_ref.clone()))
             .collect();
         out.sort();
@@ -1080,11 +1121,6 @@ impl RbacIndex {
         out.sort();
         out.dedup();
         out
-    }
-
-    /// The Roles and ClusterRoles in the index.
-    pub(crate) fn role_refs(&self) -> impl Iterator<Item = &ObjectRef> {
-        self.roles.iter().map(|r| r.object.as_ref())
     }
 
     /// How many roles (Roles and ClusterRoles) and bindings the index holds.

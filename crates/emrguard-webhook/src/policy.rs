@@ -218,10 +218,17 @@ impl Decision {
             if v.mode == Mode::Warn {
                 response.warnings.push(v.message.clone());
             }
-            // Recorded in the API server's audit log whatever the mode.
+            // Recorded in the API server's audit log whatever the mode. A denial or warning
+            // already carries the message to the client, so the annotation stays short;
+            // in audit mode it is the only trace the API server keeps, so it is complete.
+            let detail = if v.mode == Mode::Audit {
+                v.message.as_str()
+            } else {
+                v.policy.summary()
+            };
             response.audit_annotations.insert(
                 v.policy.as_str().to_ascii_lowercase(),
-                format!("{}: {}", v.mode.as_str(), v.message),
+                format!("{}: {detail}", v.mode.as_str()),
             );
         }
         response

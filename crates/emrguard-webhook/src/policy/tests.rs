@@ -636,12 +636,15 @@ fn modes_change_the_outcome() {
     assert!(r.allowed);
     assert_eq!(r.warnings.len(), 1);
     assert!(r.warnings[0].starts_with("WH001: "));
-    assert!(r.audit_annotations["wh001"].starts_with("warn: WH001: "));
+    assert_eq!(
+        r.audit_annotations["wh001"],
+        "warn: exec, attach, port-forward or ephemeral containers on EMR pods"
+    );
     let audit = PolicyEngine::new(EmrNamespaces::from_names(["emr"]), Mode::Audit);
     let r = audit.review(&exec).to_response("uid-1");
     assert!(r.allowed);
     assert!(r.warnings.is_empty());
-    assert!(r.audit_annotations["wh001"].starts_with("audit: "));
+    assert!(r.audit_annotations["wh001"].starts_with("audit: WH001: "));
     let r = engine().review(&exec).to_response("uid-1");
     assert!(!r.allowed);
     let status = r.status.unwrap();

@@ -3,6 +3,7 @@
 //! Secret values are never copied into findings: messages and evidence name the variable or
 //! property, and show at most the first four characters of an access key id (`AKIA…`).
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use emrguard_model::k8s::{ObjectMeta, PodSpec};
@@ -260,16 +261,31 @@ fn env_hits(spec: &PodSpec, namespace: &str, inventory: &Inventory) -> Vec<EnvHi
     out
 }
 
+/// The workloads of the inventory as `(kind, namespace, name)`, for
+/// [`controlled_by_listed_workload`] (a set: a snapshot has thousands of pods and workloads).
+fn listed_workloads(inventory: &Inventory) -> HashSet<(&str, Option<&str>, &str)> {
+    inventory
+        .workloads
+        .iter()
+        .map(|w| {
+            (
+                w.kind.as_str(),
+                w.metadata.namespace.as_deref(),
+                w.metadata.name.as_str(),
+            )
+        })
+        .collect()
+}
+
 /// Whether the object is managed by a controller that is itself in the inventory (that
 /// controller is reported instead).
-fn controlled_by_listed_workload(meta: &ObjectMeta, inventory: &Inventory) -> bool {
+fn controlled_by_listed_workload(
+    meta: &ObjectMeta,
+    listed: &HashSet<(&str, Option<&str>, &str)>,
+) -> bool {
     meta.owner_references.iter().any(|o| {
         o.controller == Some(true)
-            && inventory.workloads.iter().any(|w| {
-                w.kind.as_str() == o.kind
-                    && w.metadata.name == o.name
-                    && w.metadata.namespace == meta.namespace
-            })
+            && listed.contains(&(o.kind.as_str(), meta.namespace.as_deref(), o.name.as_str()))
     })
 }
 
@@ -392,8 +408,9 @@ impl Rule for StaticAwsCredentials {
 
     fn check(&self, cx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let inventory = cx.inventory;
+        let listed = listed_workloads(inventory);
         for pod in &inventory.pods {
-            if controlled_by_listed_workload(&pod.metadata, inventory) {
+            if controlled_by_listed_workload(&pod.metadata, &listed) {
                 continue;
             }
             let ns = pod.metadata.namespace.as_deref();
@@ -401,7 +418,7 @@ impl Rule for StaticAwsCredentials {
             Self::pod_spec_finding(cx, "Pod", &pod.metadata, &pod.spec, r, out);
         }
         for w in &inventory.workloads {
-            if controlled_by_listed_workload(&w.metadata, inventory) {
+            if controlled_by_listed_workload(&w.metadata, &listed) {
                 continue;
             }
             let ns = w.metadata.namespace.as_deref();

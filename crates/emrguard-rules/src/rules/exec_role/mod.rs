@@ -441,8 +441,8 @@ pub(crate) type UsableRoles = BTreeMap<String, BTreeMap<String, BTreeSet<RoleUse
 pub(crate) fn compute_usable_roles(cx: &CheckContext<'_>) -> UsableRoles {
     let inventory = cx.inventory;
     let emr_namespaces = &cx.emr.namespaces;
-    let mut out: BTreeMap<String, BTreeMap<String, BTreeSet<RoleUse>>> = BTreeMap::new();
-    let mut add = |ns: &str, role: &IamRole, kind: UseKind, detail: String| {
+    let mut out: UsableRoles = BTreeMap::new();
+    let add = |out: &mut UsableRoles, ns: &str, role: &IamRole, kind: UseKind, detail: String| {
         if emr_namespaces.contains(ns) {
             out.entry(ns.to_owned())
                 .or_default()
@@ -482,10 +482,10 @@ pub(crate) fn compute_usable_roles(cx: &CheckContext<'_>) -> UsableRoles {
                     );
                     if ns == "*" {
                         for emr_ns in emr_namespaces {
-                            add(emr_ns, role, UseKind::Trust, detail.clone());
+                            add(&mut out, emr_ns, role, UseKind::Trust, detail.clone());
                         }
                     } else {
-                        add(ns, role, UseKind::Trust, detail);
+                        add(&mut out, ns, role, UseKind::Trust, detail);
                     }
                 }
             }
@@ -504,9 +504,18 @@ pub(crate) fn compute_usable_roles(cx: &CheckContext<'_>) -> UsableRoles {
                 else {
                     continue;
                 };
+                // A role its trust already makes usable here needs no second evaluation.
+                let by_trust = out
+                    .get(ns)
+                    .and_then(|m| m.get(&role.arn))
+                    .is_some_and(|uses| uses.iter().any(|u| u.kind == UseKind::Trust));
+                if by_trust {
+                    continue;
+                }
                 let sub = format!("system:serviceaccount:{ns}:{}", sa.metadata.name);
                 if can_assume_web_identity(role, issuer, &sub, "sts.amazonaws.com").allowed {
                     add(
+                        &mut out,
                         ns,
                         role,
                         UseKind::Annotation,
@@ -540,6 +549,7 @@ pub(crate) fn compute_usable_roles(cx: &CheckContext<'_>) -> UsableRoles {
             .as_deref()
             .map_or_else(String::new, |n| format!(" ({n})"));
         add(
+            &mut out,
             ns,
             role,
             UseKind::JobRun,
@@ -563,6 +573,7 @@ pub(crate) fn compute_usable_roles(cx: &CheckContext<'_>) -> UsableRoles {
             .as_deref()
             .map_or_else(String::new, |n| format!(" ({n})"));
         add(
+            &mut out,
             ns,
             role,
             UseKind::ManagedEndpoint,
@@ -586,6 +597,7 @@ pub(crate) fn compute_usable_roles(cx: &CheckContext<'_>) -> UsableRoles {
             continue;
         }
         add(
+            &mut out,
             &assoc.namespace,
             role,
             UseKind::PodIdentity,

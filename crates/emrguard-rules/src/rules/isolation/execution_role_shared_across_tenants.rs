@@ -71,7 +71,7 @@ impl Rule for ExecutionRoleSharedAcrossTenants {
             .inventory
             .cluster()
             .map_or("CLUSTER", |c| c.name.as_str());
-        for (arn, by_ns) in namespaces_by_role(&usable) {
+        for (arn, by_ns) in namespaces_by_role(usable) {
             let Some(role) = cx.inventory.role_by_arn(&arn) else {
                 continue;
             };

@@ -45,8 +45,20 @@ pub(crate) fn compute_tenant_capabilities(cx: &CheckContext<'_>) -> Vec<TenantCa
         // Only namespaces where the subject can hold rights: its RoleBindings' namespaces, or
         // every EMR namespace when it has cluster-wide grants or is an access entry.
         let bindings = index.bindings_of(subject);
-        let cluster_wide = subject.kind == SubjectKind::AccessEntry
-            || bindings.iter().any(|(b, _)| b.namespace.is_none());
+        // An access entry's own grants are its access policies; one without any holds nothing
+        // of its own (its Kubernetes groups are judged as their own subjects), so probing it
+        // in every EMR namespace would find nothing at a cost of namespaces x probes.
+        let access_entry_with_policies = subject.kind == SubjectKind::AccessEntry
+            && cx
+                .inventory
+                .access_entries
+                .iter()
+                .any(|e| e.principal_arn == subject.name && !e.access_policies.is_empty());
+        if subject.kind == SubjectKind::AccessEntry && !access_entry_with_policies {
+            continue;
+        }
+        let cluster_wide =
+            access_entry_with_policies || bindings.iter().any(|(b, _)| b.namespace.is_none());
         let bound: BTreeSet<&str> = bindings
             .iter()
             .filter_map(|(b, _)| b.namespace.as_deref())

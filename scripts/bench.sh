@@ -35,7 +35,8 @@ else
 fi
 mkdir -p "$BENCH_DIR"
 
-# measure CMD...: runs it under time -v, prints "seconds peak_kb"; stdout of CMD discarded.
+# measure CMD...: runs it under time -v, prints "wall_seconds peak_kb cpu_seconds"; stdout of
+# CMD discarded. CPU time (user + system) is less sensitive to other load on the machine.
 measure() {
     local log
     log=$(mktemp)
@@ -43,7 +44,8 @@ measure() {
     awk -F': ' '
         /Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
         /Maximum resident set size/ { kb = $2 }
-        END { printf "%.3f %d\n", s, kb }' "$log"
+        /User time \(seconds\)|System time \(seconds\)/ { cpu += $2 }
+        END { printf "%.3f %d %.3f\n", s, kb, cpu }' "$log"
     rm -f "$log"
 }
 
@@ -56,8 +58,8 @@ median() {
 echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; $(rustc --version); $(date -u +%Y-%m-%d)."
 echo "Median of $RUNS runs; wall time and peak RSS from /usr/bin/time -v; seed $SEED."
 echo
-echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse floor s | audit s | audit / floor | audit peak RSS MB | growth vs previous (time / n log n) | planted found | other findings |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse floor s | audit s | audit CPU s | audit / floor | audit peak RSS MB | growth vs previous (time / n log n) | planted found | other findings |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$BENCH_DIR/results.md"
 
 prev_mb=""
@@ -83,6 +85,7 @@ for size in "${SIZES[@]}"; do
     floor_s=$(printf '%s' "$floor_runs" | median 1)
     audit_s=$(printf '%s' "$audit_runs" | median 1)
     audit_kb=$(printf '%s' "$audit_runs" | median 2)
+    audit_cpu=$(printf '%s' "$audit_runs" | median 3)
     check=$("$BIN/emrguard-check-findings" "$dir/expected-findings.json" "$BENCH_DIR/$size-report.json" || true)
     found=$(printf '%s\n' "$check" | sed -n 's/^found \([0-9]*\/[0-9]*\).*/\1/p')
     other=$(printf '%s\n' "$check" | sed -n 's/.*planted; \([0-9]*\) other.*/\1/p')
@@ -94,8 +97,8 @@ for size in "${SIZES[@]}"; do
         growth=$(awk -v t1="$prev_s" -v t2="$audit_s" -v n1="$prev_mb" -v n2="$mb" \
             'BEGIN { printf "%.2fx for %.2fx data (n log n: %.2fx)", t2 / t1, n2 / n1, (n2 * log(n2 * 1e6)) / (n1 * log(n1 * 1e6)) }')
     fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-        "$size" "$files" "$mb" "$pods" "$rbac" "$roles" "$gen_s" "$floor_s" "$audit_s" "$ratio" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+        "$size" "$files" "$mb" "$pods" "$rbac" "$roles" "$gen_s" "$floor_s" "$audit_s" "$audit_cpu" "$ratio" \
         "$((audit_kb / 1024))" "$growth" "$found" "$other" | tee -a "$BENCH_DIR/results.md"
     prev_mb=$mb
     prev_s=$audit_s

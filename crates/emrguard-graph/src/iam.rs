@@ -124,12 +124,37 @@ impl AccessGraph<'_> {
     /// Edges of an IAM principal.
     pub(crate) fn principal_edges(&mut self, id: NodeId, arn: &str) -> Vec<Pending> {
         let mut out = Vec::new();
+        let t = std::time::Instant::now();
         let key = self.principal_key(arn);
         self.mapping_edges(arn, &mut out);
+        crate::PROF[0].fetch_add(
+            t.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let t = std::time::Instant::now();
         self.principal_data(id, arn);
+        crate::PROF[1].fetch_add(
+            t.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let t = std::time::Instant::now();
         self.assume_role_edges(id, &key, arn, &mut out);
+        crate::PROF[2].fetch_add(
+            t.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let t = std::time::Instant::now();
         self.submit_edges(id, &key, &mut out);
+        crate::PROF[3].fetch_add(
+            t.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let t = std::time::Instant::now();
         self.privilege_edges(id, &key, &mut out);
+        crate::PROF[4].fetch_add(
+            t.elapsed().as_nanos() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         out
     }
 

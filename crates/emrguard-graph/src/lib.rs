@@ -72,3 +72,7 @@ pub use search::{parse_source, EdgeView, NodeView, PathIds, PathView, Target};
 
 /// The default hop limit of a path search.
 pub const DEFAULT_MAX_DEPTH: usize = 10;
+
+#[doc(hidden)]
+pub static PROF: [std::sync::atomic::AtomicU64; 8] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 8];

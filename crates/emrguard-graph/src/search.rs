@@ -238,6 +238,8 @@ impl AccessGraph<'_> {
         self.reach(source, None);
         queue.push_back((source, 0));
         while let Some((u, depth)) = queue.pop_front() {
+            crate::PROF[5].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            crate::PROF[6].fetch_add(self.out_len(u) as u64, std::sync::atomic::Ordering::Relaxed);
             if depth >= max_depth {
                 continue;
             }

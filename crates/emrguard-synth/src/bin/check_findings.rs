@@ -2,6 +2,7 @@
 //! against an expected-findings list and prints `found/expected`, the missing ones and the
 //! number of findings nobody planted. Exits 1 when a planted violation is missing.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use emrguard_synth::check;
@@ -27,14 +28,17 @@ fn main() -> ExitCode {
     };
     let expected = expected.as_array().cloned().unwrap_or_default();
     let c = check::compare(&expected, &report);
-    println!(
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error.
+    let _ = writeln!(
+        stdout,
         "found {}/{} planted; {} other findings",
         c.found.len(),
         expected.len(),
         c.unexpected.len()
     );
     for m in &c.missing {
-        println!("missing: {}", check::describe(m));
+        let _ = writeln!(stdout, "missing: {}", check::describe(m));
     }
     if c.missing.is_empty() {
         ExitCode::SUCCESS

@@ -284,7 +284,7 @@ fn trust_index(inventory: &Inventory, cluster: Option<&ClusterTrustContext>) -> 
                 && st
                     .principal
                     .as_ref()
-                    .is_some_and(|p| p.values("Federated").iter().any(|v| *v == provider));
+                    .is_some_and(|p| p.values("Federated").contains(&provider));
             if !names_provider {
                 continue;
             }

@@ -82,7 +82,7 @@ fn tenant_of_subject(cx: &CheckContext<'_>, node: &NodeKey) -> Option<String> {
     cx.config
         .tenants
         .iter()
-        .find(|(_, t)| t.subjects.iter().any(|s| *s == written))
+        .find(|(_, t)| t.subjects.contains(&written))
         .map(|(name, _)| name.clone())
 }
 

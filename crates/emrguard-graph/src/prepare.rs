@@ -445,16 +445,13 @@ fn endpoints(inventory: &Inventory, vcs: &[VirtualClusterInfo]) -> Vec<EndpointI
 
 impl Prepared {
     pub(crate) fn new(inventory: &Inventory, rbac: &RbacIndex) -> Self {
-        let t0 = std::time::Instant::now();
         let cluster = ClusterTrustContext::from_inventory(inventory);
         let issuer = inventory
             .cluster()
             .and_then(|c| c.oidc_issuer())
             .map(str::to_owned);
         let trust = trust_index(inventory, cluster.as_ref());
-        eprintln!("PROF trust {:?}", t0.elapsed());
         let bindings = binding_index(inventory, rbac);
-        eprintln!("PROF bindings {:?}", t0.elapsed());
 
         let mut service_accounts: HashMap<String, Vec<String>> = HashMap::new();
         for sa in &inventory.service_accounts {
@@ -483,9 +480,7 @@ impl Prepared {
                 .insert(a.service_account.clone());
         }
 
-        eprintln!("PROF pre-emr {:?}", t0.elapsed());
         let emr = inventory.emr_view();
-        eprintln!("PROF emr {:?}", t0.elapsed());
         let vcs = virtual_clusters(inventory);
         let endpoints = endpoints(inventory, &vcs);
 
@@ -498,7 +493,6 @@ impl Prepared {
         namespaces.extend(rbac.namespaces());
         namespaces.retain(|n| !n.is_empty() && n != crate::model::EVERY_NAMESPACE);
 
-        eprintln!("PROF ns {:?}", t0.elapsed());
         let exposure = inventory
             .nodegroups
             .iter()
@@ -529,7 +523,6 @@ impl Prepared {
                 rbac_sources.insert(ObjectRef::new(kind, ns, &b.metadata.name), b.source.clone());
             }
         }
-        eprintln!("PROF sources {:?}", t0.elapsed());
         let execution_roles = emr
             .execution_roles
             .keys()

@@ -8,13 +8,17 @@
 #   checkov        a failed check on the Pod / ConfigMap / Namespace / ServiceAccount /
 #                  DaemonSet named by the violation, or, for RBAC violations, on a Role or
 #                  ClusterRole bound to the subject the violation names;
-#   cloudsplaining a privilege-escalation, data-exfiltration, resource-exposure,
-#                  infrastructure-modification, credentials-exposure or service-wildcard
-#                  risk on the IAM role or user the violation names.
+#   cloudsplaining the risk that is the violation, on the IAM role or user it names:
+#                  any risk for EXR001 (admin), privilege escalation for EXR002, EXR005 and
+#                  EXR007, data exfiltration for EXR003, data exfiltration, resource exposure,
+#                  infrastructure modification or service wildcard for NODE003.
 # Violations about objects a peer does not read (EMR job runs, endpoints, node groups,
 # trust policies, CloudTrail) cannot be found by it.
 #
-# Usage: scripts/bench-peers.sh      Env: SEED=1  BENCH_DIR=target/bench  BIN_DIR=DIR (prebuilt binaries)
+# Usage: scripts/bench-peers.sh
+# Env:   SEED=1  BENCH_DIR=target/bench  BIN_DIR=DIR (prebuilt binaries)
+#        PEER_TIMEOUT=1800 (seconds a peer may run before it is reported as not finished)
+#        PEERS="checkov cloudsplaining" (the peers to run)
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,6 +26,8 @@ ROOT=$(pwd)
 SEED=${SEED:-1}
 BENCH_DIR=${BENCH_DIR:-$ROOT/target/bench}
 VENV=$ROOT/target/peers-venv
+PEER_TIMEOUT=${PEER_TIMEOUT:-1800}
+PEERS=${PEERS:-checkov cloudsplaining}
 SNAP=$BENCH_DIR/m
 WORK=$BENCH_DIR/peers
 mkdir -p "$WORK"
@@ -40,14 +46,16 @@ fi
 # Installing the peers belongs here, not to the tests.
 checkov_status=ok
 cloudsplaining_status=ok
+case " $PEERS " in *" checkov "*) ;; *) checkov_status="not run (PEERS)" ;; esac
+case " $PEERS " in *" cloudsplaining "*) ;; *) cloudsplaining_status="not run (PEERS)" ;; esac
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV" || { checkov_status="venv failed"; cloudsplaining_status="venv failed"; }
 fi
 if [ -x "$VENV/bin/pip" ]; then
     "$VENV/bin/pip" install -q --upgrade pip >/dev/null 2>&1
-    [ -x "$VENV/bin/checkov" ] || "$VENV/bin/pip" install -q checkov >"$WORK/pip-checkov.log" 2>&1 \
+    [ "$checkov_status" != ok ] || [ -x "$VENV/bin/checkov" ] || "$VENV/bin/pip" install -q checkov >"$WORK/pip-checkov.log" 2>&1 \
         || checkov_status="install failed (see $WORK/pip-checkov.log)"
-    [ -x "$VENV/bin/cloudsplaining" ] || "$VENV/bin/pip" install -q cloudsplaining >"$WORK/pip-cloudsplaining.log" 2>&1 \
+    [ "$cloudsplaining_status" != ok ] || [ -x "$VENV/bin/cloudsplaining" ] || "$VENV/bin/pip" install -q cloudsplaining >"$WORK/pip-cloudsplaining.log" 2>&1 \
         || cloudsplaining_status="install failed (see $WORK/pip-cloudsplaining.log)"
 fi
 
@@ -63,13 +71,18 @@ emrguard_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 checkov_s=-
 if [ "$checkov_status" = ok ]; then
     t0=$(now)
-    "$VENV/bin/checkov" -d "$SNAP/k8s" --framework kubernetes --quiet --compact -o json \
-        >"$WORK/checkov.json" 2>"$WORK/checkov.err"
+    # --skip-download: no network beyond the package registries here.
+    timeout "$PEER_TIMEOUT" "$VENV/bin/checkov" -d "$SNAP/k8s" --framework kubernetes \
+        --skip-download --quiet --compact -o json >"$WORK/checkov.json" 2>"$WORK/checkov.err"
     rc=$?
     t1=$(now)
     checkov_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-    # Exit 1 means "failed checks found"; anything else is a failure to run.
-    [ $rc -le 1 ] || checkov_status="run failed (exit $rc, see $WORK/checkov.err)"
+    # Exit 1 means "failed checks found"; 124 is the timeout; anything else is a failure.
+    if [ $rc -eq 124 ]; then
+        checkov_status="did not finish in ${PEER_TIMEOUT} s"
+    elif [ $rc -gt 1 ]; then
+        checkov_status="run failed (exit $rc, see $WORK/checkov.err)"
+    fi
 fi
 
 # cloudsplaining over the authorization details: the pages joined into one document, as
@@ -88,13 +101,19 @@ for page in sorted(glob.glob(f"{snap}/aws/iam/get-account-authorization-details.
 json.dump(merged, open(out, "w"))
 PY
     rm -rf "$WORK/cloudsplaining"
+    mkdir -p "$WORK/cloudsplaining"
     t0=$(now)
-    "$VENV/bin/cloudsplaining" scan --input-file "$WORK/authorization-details.json" \
+    timeout "$PEER_TIMEOUT" "$VENV/bin/cloudsplaining" scan \
+        --input-file "$WORK/authorization-details.json" \
         --output "$WORK/cloudsplaining" --skip-open-report >"$WORK/cloudsplaining.log" 2>&1
     rc=$?
     t1=$(now)
     cloudsplaining_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-    [ $rc -eq 0 ] || cloudsplaining_status="run failed (exit $rc, see $WORK/cloudsplaining.log)"
+    if [ $rc -eq 124 ]; then
+        cloudsplaining_status="did not finish in ${PEER_TIMEOUT} s"
+    elif [ $rc -ne 0 ]; then
+        cloudsplaining_status="run failed (exit $rc, see $WORK/cloudsplaining.log)"
+    fi
 fi
 
 python3 - "$SNAP" "$WORK" "$emrguard_s" "$checkov_s" "$checkov_status" "$cloudsplaining_s" "$cloudsplaining_status" "$BIN" <<'PY'
@@ -155,24 +174,35 @@ cs_found = None
 if cs_status == "ok":
     files = glob.glob(f"{work}/cloudsplaining/iam-results-*.json")
     data = json.load(open(files[0])) if files else {}
-    risky = set()
     risks = ("PrivilegeEscalation", "DataExfiltration", "ResourceExposure",
              "InfrastructureModification", "CredentialsExposure", "ServiceWildcard")
-    policy_maps = {k: data.get(k, {}) for k in ("inline_policies", "aws_managed_policies", "customer_managed_policies")}
-    def policy_risky(pid):
-        for m in policy_maps.values():
-            p = m.get(pid)
-            if p and any(p.get(k) for k in risks):
-                return True
-        return False
+    relevant = {
+        "EXR001": set(risks),
+        "EXR002": {"PrivilegeEscalation"},
+        "EXR005": {"PrivilegeEscalation"},
+        "EXR007": {"PrivilegeEscalation"},
+        "EXR003": {"DataExfiltration"},
+        "NODE003": {"DataExfiltration", "ResourceExposure", "InfrastructureModification", "ServiceWildcard"},
+    }
+    policy_maps = [data.get(k, {}) for k in ("inline_policies", "aws_managed_policies", "customer_managed_policies")]
+    def flagged(policy, risk):
+        value = policy.get(risk)
+        # {"findings": [...]} in current versions, a plain list in older ones.
+        return bool(value.get("findings") if isinstance(value, dict) else value)
+    categories = {}  # principal ARN -> risks found in its policies
     for kind in ("roles", "users", "groups"):
         for principal in data.get(kind, {}).values():
-            pids = list((principal.get("inline_policies") or {}).keys()) + \
-                   list((principal.get("customer_managed_policies") or {}).keys()) + \
-                   list((principal.get("aws_managed_policies") or {}).keys())
-            if any(policy_risky(p) for p in pids):
-                risky.add(principal.get("arn"))
-    cs_found = sum(1 for e in expected if res(e).get("kind") in ("IAMRole", "IAMUser") and res(e).get("arn") in risky)
+            found = set()
+            for key in ("inline_policies", "customer_managed_policies", "aws_managed_policies"):
+                for pid in (principal.get(key) or {}):
+                    for m in policy_maps:
+                        if pid in m:
+                            found |= {r for r in risks if flagged(m[pid], r)}
+            categories[principal.get("arn")] = found
+    cs_found = sum(
+        1 for e in expected
+        if categories.get(res(e).get("arn"), set()) & relevant.get(e["code"], set())
+    )
 
 def ratio(t):
     try:

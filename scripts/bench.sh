@@ -74,7 +74,8 @@ for size in "${SIZES[@]}"; do
     files=$(find "$dir" -type f | wc -l)
     mb=$(du -sm --apparent-size "$dir" | cut -f1)
     pods=$(cat "$dir"/k8s/pods/*.json | grep -c '"kind": "Pod"' || true)
-    rbac=$(grep -cE '"kind": "(Cluster)?Role(Binding)?"' "$dir"/k8s/roles-rolebindings.json "$dir"/k8s/clusterroles-clusterrolebindings.json | awk -F: '{s += $2} END {print s}')
+    # List items sit at the third indentation level (roleRef kinds are deeper).
+    rbac=$(grep -cE '^            "kind": "(Cluster)?Role(Binding)?"' "$dir"/k8s/roles-rolebindings.json "$dir"/k8s/clusterroles-clusterrolebindings.json | awk -F: '{s += $2} END {print s}')
     roles=$(cat "$dir"/aws/iam/get-account-authorization-details.page-*.json | grep -c '"RoleName"' || true)
     floor_runs=""
     audit_runs=""

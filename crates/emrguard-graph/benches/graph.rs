@@ -477,12 +477,6 @@ fn profile(inv: &Inventory, rbac: &RbacIndex, sources: &[NodeKey]) {
             }
         }
     }
-    for (i, p) in emrguard_graph::PROF.iter().enumerate() {
-        eprintln!(
-            "PROF iam {i}: {:?}",
-            Duration::from_nanos(p.load(std::sync::atomic::Ordering::Relaxed))
-        );
-    }
     for (k, (n, d)) in &by_kind {
         eprintln!("expand {k}: {n} nodes, {d:?}");
     }

@@ -61,6 +61,8 @@ pub struct AccessGraph<'a> {
     edges: Vec<Edge>,
     out: Vec<Option<Vec<EdgeId>>>,
     pub(crate) principals: HashMap<NodeId, PrincipalData>,
+    /// RBAC edges by (namespace, bindings): identities bound alike share them.
+    pub(crate) capability_memo: HashMap<(String, Vec<u32>), Vec<Pending>>,
     /// Trust policies compiled for web-identity questions, by role index.
     pub(crate) trust_sets: HashMap<usize, PolicySet>,
     /// Search scratch: the epoch in which each node was last reached, and the edge it was
@@ -84,6 +86,7 @@ impl<'a> AccessGraph<'a> {
             out: Vec::new(),
             principals: HashMap::new(),
             trust_sets: HashMap::new(),
+            capability_memo: HashMap::new(),
             seen: Vec::new(),
             parent: Vec::new(),
             epoch: 0,

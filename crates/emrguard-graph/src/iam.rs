@@ -1,13 +1,15 @@
 //! IAM edges: principals to their Kubernetes identities, to roles they may assume, to the
 //! EMR service accounts their jobs run as, and to their privilege classes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use emrguard_iam::compile::{PolicyKind, StatementRef};
 use emrguard_iam::trust::can_assume_role;
-use emrguard_iam::{glob_matches, Catalog, PolicySet, PrivilegeKind, Request};
-use emrguard_model::inventory::{normalise_principal_arn, MappingSource};
+use emrguard_iam::{glob_matches, ActionSet, PolicySet, PrivilegeKind, Request};
+use emrguard_model::aws::EksCluster;
+use emrguard_model::inventory::{normalise_principal_arn, AwsAuth, MappingSource};
 use emrguard_model::policy::Statement;
+use emrguard_model::Inventory;
 use emrguard_rbac::access_policy::namespace_pattern_matches;
 use emrguard_rbac::identity::SYSTEM_MASTERS;
 use emrguard_rbac::Identity;
@@ -111,63 +113,59 @@ impl AccessGraph<'_> {
         })
     }
 
-    /// Whether a principal's policies allow `pattern` (an action, wildcards allowed) on some
+    /// Whether a principal's policies allow one of `wanted` (catalog actions) on some
     /// resource.
-    pub(crate) fn principal_allows(&mut self, id: NodeId, arn: &str, pattern: &str) -> bool {
-        let wanted = Catalog::get().expand_set(&pattern.to_ascii_lowercase());
+    pub(crate) fn principal_allows(&mut self, id: NodeId, arn: &str, wanted: &ActionSet) -> bool {
         self.principal_data(id, arn)
             .summary
             .as_ref()
-            .is_some_and(|s| s.effective.allowed().intersects(&wanted))
+            .is_some_and(|s| s.effective.allowed().intersects(wanted))
     }
 
     /// Edges of an IAM principal.
     pub(crate) fn principal_edges(&mut self, id: NodeId, arn: &str) -> Vec<Pending> {
         let mut out = Vec::new();
-        let t = std::time::Instant::now();
         let key = self.principal_key(arn);
         self.mapping_edges(arn, &mut out);
-        crate::PROF[0].fetch_add(
-            t.elapsed().as_nanos() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        let t = std::time::Instant::now();
         self.principal_data(id, arn);
-        crate::PROF[1].fetch_add(
-            t.elapsed().as_nanos() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        let t = std::time::Instant::now();
         self.assume_role_edges(id, &key, arn, &mut out);
-        crate::PROF[2].fetch_add(
-            t.elapsed().as_nanos() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        let t = std::time::Instant::now();
         self.submit_edges(id, &key, &mut out);
-        crate::PROF[3].fetch_add(
-            t.elapsed().as_nanos() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        let t = std::time::Instant::now();
         self.privilege_edges(id, &key, &mut out);
-        crate::PROF[4].fetch_add(
-            t.elapsed().as_nanos() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
         out
     }
 
     /// IAM principal to the Kubernetes user and groups aws-auth or an access entry maps it to,
     /// and to what its EKS access policies allow.
-    fn mapping_edges(&self, arn: &str, out: &mut Vec<Pending>) {
+    fn mapping_edges(&mut self, arn: &str, out: &mut Vec<Pending>) {
         let account = arn.split(':').nth(4).unwrap_or_default();
-        if !self.prep.mapped.contains(&normalise_principal_arn(arn))
-            && !self.prep.mapped_accounts.contains(account)
-        {
+        let sources = self.prep.mapped.get(&normalise_principal_arn(arn));
+        if sources.is_none() && !self.prep.mapped_accounts.contains(account) {
             return;
         }
-        let Some(identity) = Identity::from_iam_arn(self.inventory, arn) else {
+        // The RBAC engine resolves the identity from an inventory holding only the entries
+        // that name this principal: the same answer, without scanning every mapping.
+        let mut only_this = Inventory::default();
+        only_this.clusters = self
+            .inventory
+            .cluster()
+            .map(|c| EksCluster {
+                access_config: c.access_config.clone(),
+                ..EksCluster::default()
+            })
+            .into_iter()
+            .collect();
+        if let Some(auth) = &self.inventory.aws_auth {
+            only_this.aws_auth = Some(AwsAuth {
+                map_roles: sources.map(|s| s.map_roles.clone()).unwrap_or_default(),
+                map_users: sources.map(|s| s.map_users.clone()).unwrap_or_default(),
+                map_accounts: auth.map_accounts.clone(),
+                source: auth.source.clone(),
+            });
+        }
+        only_this.access_entries = sources
+            .map(|s| s.access_entries.clone())
+            .unwrap_or_default();
+        let Some(identity) = Identity::from_iam_arn(&only_this, arn) else {
             return;
         };
         let Some(mapping) = &identity.mapped_from else {
@@ -225,7 +223,7 @@ impl AccessGraph<'_> {
                     for pattern in &p.access_scope.namespaces {
                         for ns in &self.prep.namespaces {
                             if namespace_pattern_matches(pattern, ns) {
-                                bindings.namespaces.insert(ns.clone());
+                                bindings.namespaces.entry(ns.clone()).or_default();
                             }
                         }
                     }
@@ -238,7 +236,7 @@ impl AccessGraph<'_> {
                 ..Identity::default()
             };
             let before = out.len();
-            self.rbac_edges(&policies_only, &bindings, out);
+            self.rbac_edges(&policies_only, &bindings, false, out);
             // The edges start at the principal itself: its access entry is the subject.
             for p in out.iter_mut().skip(before) {
                 p.text = format!("through its EKS access policies it {}", p.text);
@@ -340,16 +338,55 @@ impl AccessGraph<'_> {
     /// execution role trusted in a virtual cluster's namespace that it may name; and to the
     /// roles of managed endpoints whose session credentials it may get.
     fn submit_edges(&mut self, id: NodeId, key: &NodeKey, out: &mut Vec<Pending>) {
-        let Some(set) = self.principals.get(&id).and_then(|d| d.set.as_ref()) else {
+        let Some(data) = self.principals.get(&id) else {
             return;
         };
+        let Some(set) = data.set.as_ref() else {
+            return;
+        };
+        // An administrator already holds every privilege: paths end there rather than fan
+        // out to every execution role it could run jobs as.
+        if data
+            .summary
+            .as_ref()
+            .is_some_and(|s| s.has(PrivilegeKind::FullAdmin))
+        {
+            return;
+        }
         let submit: Vec<(&str, &str, Vec<Statement>)> = SUBMIT_ACTIONS
             .iter()
             .map(|(action, component)| (*action, *component, allowing(set, action)))
             .filter(|(_, _, statements)| !statements.is_empty())
             .collect();
         let credentials = allowing(set, "emr-containers:GetManagedEndpointSessionCredentials");
-        for vc in &self.prep.virtual_clusters {
+        if submit.is_empty() && credentials.is_empty() {
+            return;
+        }
+        // Grants that name virtual clusters exactly are looked up; patterns are matched
+        // against every virtual cluster.
+        let exact_only = submit.iter().flat_map(|(_, _, sts)| sts.iter()).all(|st| {
+            st.not_resource.is_none()
+                && st
+                    .resource
+                    .as_ref()
+                    .is_some_and(|r| r.iter().all(|p| !p.contains(['*', '?', '$'])))
+        });
+        let vcs: Vec<&crate::prepare::VirtualClusterInfo> = if exact_only {
+            let named: BTreeSet<&str> = submit
+                .iter()
+                .flat_map(|(_, _, sts)| sts.iter())
+                .flat_map(|st| st.resource.iter().flatten())
+                .map(String::as_str)
+                .collect();
+            self.prep
+                .virtual_clusters
+                .iter()
+                .filter(|vc| named.contains(vc.arn.as_str()))
+                .collect()
+        } else {
+            self.prep.virtual_clusters.iter().collect()
+        };
+        for vc in vcs {
             if !submit
                 .iter()
                 .any(|(_, _, statements)| may_grant_on(statements, &vc.arn))

@@ -306,37 +306,65 @@ impl AccessGraph<'_> {
 
     /// The RBAC edges of an identity bound as `bindings` says: rights that hold in every
     /// namespace (cluster-wide grants) are computed once, rights from RoleBindings in each of
-    /// their namespaces.
+    /// their namespaces. With `memo`, results are shared between identities bound by the same
+    /// bindings (their rights are the same; the evidence names bindings, not subjects).
     pub(crate) fn rbac_edges(
-        &self,
+        &mut self,
         identity: &Identity,
         bindings: &SubjectBindings,
+        memo: bool,
         out: &mut Vec<Pending>,
     ) {
+        let privileged = identity.is_privileged();
+        let mut scopes: Vec<(String, Vec<u32>)> = Vec::new();
         if bindings.cluster_wide {
-            let caps = self.rbac.capabilities(identity, ANY_NAMESPACE_PROBE);
-            self.capability_edges(&caps, out);
+            let mut ids = bindings.cluster.clone();
+            if privileged {
+                ids.push(u32::MAX);
+            }
+            scopes.push((ANY_NAMESPACE_PROBE.to_owned(), ids));
         }
         let mut namespaces: BTreeSet<&str> =
-            bindings.namespaces.iter().map(String::as_str).collect();
+            bindings.namespaces.keys().map(String::as_str).collect();
         if bindings.named_cluster_rules {
             namespaces.extend(self.prep.namespaces.iter().map(String::as_str));
         }
         for ns in namespaces {
+            let mut ids: Vec<u32> = bindings.namespaces.get(ns).cloned().unwrap_or_default();
+            ids.extend(bindings.cluster.iter().copied());
+            if privileged {
+                ids.push(u32::MAX);
+            }
+            scopes.push((ns.to_owned(), ids));
+        }
+        for (ns, ids) in scopes {
+            let key = (ns, ids);
+            if memo {
+                if let Some(found) = self.capability_memo.get(&key) {
+                    out.extend(found.iter().cloned());
+                    continue;
+                }
+            }
+            let ns = key.0.as_str();
             let caps: Vec<Capability> = self
                 .rbac
                 .capabilities(identity, ns)
                 .into_iter()
-                .filter(|c| c.namespace.is_some())
+                .filter(|c| ns == ANY_NAMESPACE_PROBE || c.namespace.is_some())
                 .collect();
-            self.capability_edges(&caps, out);
+            let mut edges = Vec::new();
+            self.capability_edges(&caps, &mut edges);
+            if memo {
+                self.capability_memo.insert(key, edges.clone());
+            }
+            out.extend(edges);
         }
     }
 
     /// Edges of a Kubernetes user or group: its RBAC rights.
     pub(crate) fn subject_edges(&mut self, key: &NodeKey) -> Vec<Pending> {
         let mut out = Vec::new();
-        let Some(bindings) = self.prep.bindings.get(key) else {
+        let Some(bindings) = self.prep.bindings.get(key).cloned() else {
             return out;
         };
         let identity = match key {
@@ -344,7 +372,7 @@ impl AccessGraph<'_> {
             NodeKey::Group(name) => Identity::new("", &[name.as_str()]),
             _ => return out,
         };
-        self.rbac_edges(&identity, bindings, &mut out);
+        self.rbac_edges(&identity, &bindings, true, &mut out);
         out
     }
 
@@ -396,9 +424,9 @@ impl AccessGraph<'_> {
             &mut out,
         );
 
-        if let Some(bindings) = self.prep.bindings.get(key) {
+        if let Some(bindings) = self.prep.bindings.get(key).cloned() {
             let identity = Identity::new(&service_account_username(namespace, name), &[]);
-            self.rbac_edges(&identity, bindings, &mut out);
+            self.rbac_edges(&identity, &bindings, true, &mut out);
         }
 
         // Web identity (IRSA): any role whose trust policy admits this service account's token.

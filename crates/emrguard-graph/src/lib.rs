@@ -27,6 +27,12 @@
 //! service-account name of every role trusted in the namespace; the IAM trust engine then
 //! decides which roles admit each name.
 //!
+//! Only bindings to roles with a rule the graph follows are evaluated (see the `RISKY`
+//! table in `prepare.rs`); the RBAC engine then decides exactly. Rights that hold in every
+//! namespace are computed once and lead to the every-namespace node (`*`). Identities bound
+//! by the same bindings share one computation. Paths end at principals that hold `admin`:
+//! they are not followed on through job submission.
+//!
 //! # Use
 //!
 //! ```no_run
@@ -72,7 +78,3 @@ pub use search::{parse_source, EdgeView, NodeView, PathIds, PathView, Target};
 
 /// The default hop limit of a path search.
 pub const DEFAULT_MAX_DEPTH: usize = 10;
-
-#[doc(hidden)]
-pub static PROF: [std::sync::atomic::AtomicU64; 8] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 8];

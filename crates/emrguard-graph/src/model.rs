@@ -449,3 +449,37 @@ pub struct Edge {
     /// account, or a job-submission grant that does not pin the execution role.
     pub broad: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_and_tier_names() {
+        assert_eq!(class_name(PrivilegeKind::FullAdmin), "admin");
+        assert_eq!(
+            parse_class("privilege-escalation"),
+            Some(PrivilegeKind::PrivilegeEscalation)
+        );
+        assert_eq!(parse_class("limited-write"), None, "a tier, not a class");
+        assert_eq!(parse_tier("limited-write"), Some(Tier::LimitedWrite));
+        assert_eq!(parse_tier("root"), None);
+        for kind in CLASSES {
+            assert_eq!(parse_class(class_name(kind)), Some(kind));
+        }
+    }
+
+    #[test]
+    fn node_names() {
+        assert_eq!(
+            NodeKey::service_account("emr", "driver").name(),
+            "ServiceAccount:emr/driver"
+        );
+        assert_eq!(NodeKey::Group("team-a".into()).name(), "Group:team-a");
+        assert_eq!(NodeKey::User("alice".into()).to_string(), "User User:alice");
+        assert_eq!(
+            NodeKey::PrivilegeClass(PrivilegeKind::DataWrite).name(),
+            "data-write"
+        );
+    }
+}

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use emrguard_iam::trust::ClusterTrustContext;
-use emrguard_model::inventory::normalise_principal_arn;
+use emrguard_model::aws::AccessEntry;
+use emrguard_model::emr::parse_emr_service_account;
+use emrguard_model::inventory::{normalise_principal_arn, AwsAuthMapping};
 use emrguard_model::k8s::{ObjectRef, PolicyRule, RoleBinding};
 use emrguard_model::policy::{Effect, Principal};
 use emrguard_model::{Inventory, Source};
@@ -14,12 +16,14 @@ use emrguard_rbac::RbacIndex;
 use crate::imds::{node_group_exposure, ImdsExposure};
 use crate::model::NodeKey;
 
-/// Where a subject is bound.
+/// Where a subject is bound, counting only bindings to roles with a rule the graph follows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SubjectBindings {
-    /// Namespaces of its RoleBindings to roles with a rule the graph follows.
-    pub namespaces: BTreeSet<String>,
-    /// Whether a ClusterRoleBinding to such a role names it (or it is `system:masters`).
+    /// Its RoleBindings (ids), by namespace.
+    pub namespaces: BTreeMap<String, Vec<u32>>,
+    /// Its ClusterRoleBindings (ids).
+    pub cluster: Vec<u32>,
+    /// Whether it holds rights in every namespace (a ClusterRoleBinding, or `system:masters`).
     pub cluster_wide: bool,
     /// Whether a ClusterRole bound to it cluster-wide limits rules by `resourceNames`: then
     /// its rights differ between namespaces and are computed in each.
@@ -81,6 +85,68 @@ pub(crate) struct EndpointInfo {
     pub source: Source,
 }
 
+/// The aws-auth entries and access entries that name one IAM principal.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MappingSources {
+    pub map_roles: Vec<AwsAuthMapping>,
+    pub map_users: Vec<AwsAuthMapping>,
+    pub access_entries: Vec<AccessEntry>,
+}
+
+/// Normalised ARNs of EMR execution roles: named by job runs, managed endpoints and job
+/// templates, trusted through EMR's service-account names, or encoded in an EMR service
+/// account's name (the same sources as `Inventory::emr_view`).
+fn execution_roles(inventory: &Inventory) -> HashSet<String> {
+    let mut out: HashSet<String> = HashSet::new();
+    out.extend(
+        inventory
+            .job_runs
+            .iter()
+            .filter_map(|j| j.execution_role_arn.as_deref())
+            .chain(
+                inventory
+                    .managed_endpoints
+                    .iter()
+                    .filter_map(|e| e.execution_role_arn.as_deref()),
+            )
+            .chain(
+                inventory
+                    .job_templates
+                    .iter()
+                    .filter_map(|t| t.job_template_data.as_ref())
+                    .filter_map(|d| d.execution_role_arn.as_deref())
+                    .filter(|a| !a.contains("${")),
+            )
+            .map(normalise_principal_arn),
+    );
+    for role in &inventory.iam_roles {
+        let Some(trust) = &role.assume_role_policy_document else {
+            continue;
+        };
+        let emr_subject = trust
+            .statements
+            .iter()
+            .flat_map(|st| st.condition.values())
+            .flat_map(|keys| keys.values())
+            .flatten()
+            .filter_map(|v| v.strip_prefix("system:serviceaccount:"))
+            .filter_map(|rest| rest.split_once(':'))
+            .any(|(_, sa)| sa.starts_with("emr-containers-sa-"));
+        if emr_subject {
+            out.insert(normalise_principal_arn(&role.arn));
+        }
+    }
+    let partition = inventory.partition();
+    for sa in &inventory.service_accounts {
+        if let Some(arn) = parse_emr_service_account(&sa.metadata.name)
+            .and_then(|parsed| parsed.role_arn(partition))
+        {
+            out.insert(normalise_principal_arn(&arn));
+        }
+    }
+    out
+}
+
 /// Everything computed once per graph.
 #[derive(Debug)]
 pub(crate) struct Prepared {
@@ -107,8 +173,8 @@ pub(crate) struct Prepared {
     pub rbac_sources: HashMap<ObjectRef, Source>,
     /// Normalised ARNs of EMR execution roles.
     pub execution_roles: HashSet<String>,
-    /// Normalised ARNs of the IAM principals aws-auth or an access entry maps.
-    pub mapped: HashSet<String>,
+    /// The aws-auth entries and access entries of each mapped IAM principal (normalised ARN).
+    pub mapped: HashMap<String, MappingSources>,
     /// Accounts aws-auth `mapAccounts` maps.
     pub mapped_accounts: HashSet<String>,
 }
@@ -155,6 +221,7 @@ const RISKY: &[(&str, &[&str])] = &[
     ("clusterrolebindings", &["create", "update", "patch"]),
     ("nodes/proxy", &["get", "create", "update", "patch"]),
     ("certificatesigningrequests/approval", &["update", "patch"]),
+    ("signers", &["approve"]),
 ];
 
 /// Whether a rule may give a right the graph follows (see [`RISKY`]).
@@ -213,7 +280,7 @@ fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, Su
     }
 
     let mut out: HashMap<NodeKey, SubjectBindings> = HashMap::new();
-    let mut add = |b: &RoleBinding, cluster: bool| {
+    let mut add = |id: u32, b: &RoleBinding, cluster: bool| {
         let ns = b.metadata.namespace.as_deref().filter(|_| !cluster);
         let flags = match (b.role_ref.kind.as_str(), ns) {
             ("Role", Some(ns)) => roles.get(&(ns, b.role_ref.name.as_str())).copied(),
@@ -232,21 +299,25 @@ fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, Su
             };
             let entry = out.entry(key).or_default();
             match ns {
-                Some(ns) => {
-                    entry.namespaces.insert(ns.to_owned());
-                }
+                Some(ns) => entry.namespaces.entry(ns.to_owned()).or_default().push(id),
                 None => {
+                    entry.cluster.push(id);
                     entry.cluster_wide = true;
                     entry.named_cluster_rules |= named;
                 }
             }
         }
     };
-    for b in &inventory.role_bindings {
-        add(b, false);
+    let count = u32::try_from(inventory.role_bindings.len()).unwrap_or(u32::MAX);
+    for (i, b) in inventory.role_bindings.iter().enumerate() {
+        add(u32::try_from(i).unwrap_or(u32::MAX), b, false);
     }
-    for b in &inventory.cluster_role_bindings {
-        add(b, true);
+    for (i, b) in inventory.cluster_role_bindings.iter().enumerate() {
+        add(
+            count.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)),
+            b,
+            true,
+        );
     }
     out.entry(NodeKey::Group(SYSTEM_MASTERS.to_owned()))
         .or_default()
@@ -479,8 +550,6 @@ impl Prepared {
                 .or_default()
                 .insert(a.service_account.clone());
         }
-
-        let emr = inventory.emr_view();
         let vcs = virtual_clusters(inventory);
         let endpoints = endpoints(inventory, &vcs);
 
@@ -489,10 +558,9 @@ impl Prepared {
         namespaces.extend(service_accounts.keys().cloned());
         namespaces.extend(trust.by_namespace.keys().cloned());
         namespaces.extend(pod_identity_names.keys().cloned());
-        namespaces.extend(emr.namespaces.iter().cloned());
+        namespaces.extend(vcs.iter().map(|v| v.namespace.clone()));
         namespaces.extend(rbac.namespaces());
         namespaces.retain(|n| !n.is_empty() && n != crate::model::EVERY_NAMESPACE);
-
         let exposure = inventory
             .nodegroups
             .iter()
@@ -523,25 +591,32 @@ impl Prepared {
                 rbac_sources.insert(ObjectRef::new(kind, ns, &b.metadata.name), b.source.clone());
             }
         }
-        let execution_roles = emr
-            .execution_roles
-            .keys()
-            .map(|a| normalise_principal_arn(a))
-            .collect();
+        let execution_roles = execution_roles(inventory);
 
-        let mut mapped: HashSet<String> = inventory
-            .access_entries
-            .iter()
-            .map(|e| normalise_principal_arn(&e.principal_arn))
-            .collect();
+        let mut mapped: HashMap<String, MappingSources> = HashMap::new();
+        for e in &inventory.access_entries {
+            mapped
+                .entry(normalise_principal_arn(&e.principal_arn))
+                .or_default()
+                .access_entries
+                .push(e.clone());
+        }
         let mut mapped_accounts = HashSet::new();
         if let Some(auth) = &inventory.aws_auth {
-            mapped.extend(
-                auth.map_roles
-                    .iter()
-                    .chain(&auth.map_users)
-                    .map(|m| normalise_principal_arn(&m.arn)),
-            );
+            for m in &auth.map_roles {
+                mapped
+                    .entry(normalise_principal_arn(&m.arn))
+                    .or_default()
+                    .map_roles
+                    .push(m.clone());
+            }
+            for m in &auth.map_users {
+                mapped
+                    .entry(normalise_principal_arn(&m.arn))
+                    .or_default()
+                    .map_users
+                    .push(m.clone());
+            }
             mapped_accounts.extend(auth.map_accounts.iter().cloned());
         }
 
@@ -618,4 +693,61 @@ pub fn emr_service_account(role_arn: &str, component: &str) -> String {
         "emr-containers-sa-spark-{component}-{account}-{}",
         emrguard_model::emr::base36_encode(name)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(verbs: &[&str], resources: &[&str]) -> PolicyRule {
+        PolicyRule {
+            verbs: verbs.iter().map(|s| (*s).to_owned()).collect(),
+            resources: resources.iter().map(|s| (*s).to_owned()).collect(),
+            ..PolicyRule::default()
+        }
+    }
+
+    #[test]
+    fn risky_rules_are_those_the_graph_follows() {
+        assert!(risky_rule(&rule(&["create"], &["pods"])));
+        assert!(risky_rule(&rule(&["patch"], &["deployments"])));
+        assert!(risky_rule(&rule(&["get"], &["pods/exec"])));
+        assert!(risky_rule(&rule(&["get"], &["*/exec"])));
+        assert!(risky_rule(&rule(&["*"], &["configmaps", "pods"])));
+        assert!(risky_rule(&rule(&["list"], &["*"])));
+        assert!(risky_rule(&rule(&["impersonate"], &["serviceaccounts"])));
+        assert!(risky_rule(&rule(&["approve"], &["signers"])));
+        assert!(!risky_rule(&rule(
+            &["get", "list", "watch"],
+            &["pods", "pods/log"]
+        )));
+        assert!(!risky_rule(&rule(&["create", "update"], &["configmaps"])));
+        assert!(!risky_rule(&rule(
+            &["create"],
+            &["validatingwebhookconfigurations"]
+        )));
+        assert!(!risky_rule(&rule(&["get"], &["*/log"])));
+    }
+
+    #[test]
+    fn sub_operators() {
+        assert_eq!(sub_operator("StringEquals"), Some(false));
+        assert_eq!(sub_operator("StringLike"), Some(true));
+        assert_eq!(sub_operator("ForAnyValue:StringLikeIfExists"), Some(true));
+        assert_eq!(sub_operator("StringNotLike"), None);
+        assert_eq!(sub_operator("ArnLike"), None);
+    }
+
+    #[test]
+    fn emr_service_account_names() {
+        // The reference's vector: `myrole` encodes to `16o0gwny3p`.
+        assert_eq!(
+            emr_driver_service_account("arn:aws:iam::111122223333:role/myrole"),
+            "emr-containers-sa-spark-driver-111122223333-16o0gwny3p"
+        );
+        assert_eq!(
+            emr_service_account("arn:aws:iam::111122223333:role/team/myrole", "jeg"),
+            "emr-containers-sa-spark-jeg-111122223333-16o0gwny3p"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use emrguard_iam::PrivilegeKind;
+use emrguard_iam::{Catalog, PrivilegeKind};
 use emrguard_model::Inventory;
 use serde::Serialize;
 
@@ -149,33 +149,33 @@ pub struct PathView {
 }
 
 impl AccessGraph<'_> {
-    /// The privilege edges of `u` that end a path (class targets).
-    fn class_hits(&self, u: NodeId, target: &Target) -> Vec<EdgeId> {
-        let mut held: Vec<(PrivilegeKind, EdgeId)> = Vec::new();
+    /// The privilege edge of `u` that ends a path, for class targets: the worst class for
+    /// [`Target::AnyClass`], the named one for [`Target::Class`].
+    fn class_hit(&self, u: NodeId, target: &Target) -> Option<EdgeId> {
+        let mut best: Option<(usize, EdgeId)> = None;
         for k in 0..self.out_len(u) {
             let Some(e) = self.out_edge(u, k) else {
                 continue;
             };
-            if let Some(edge) = self.edge(e).filter(|x| x.kind == EdgeKind::Privilege) {
-                if let Some(NodeKey::PrivilegeClass(kind)) = self.key(edge.to) {
-                    held.push((*kind, e));
+            let Some(edge) = self.edge(e).filter(|x| x.kind == EdgeKind::Privilege) else {
+                continue;
+            };
+            let Some(NodeKey::PrivilegeClass(kind)) = self.key(edge.to) else {
+                continue;
+            };
+            match target {
+                Target::Class(wanted) if wanted == kind => return Some(e),
+                Target::AnyClass => {
+                    // CLASSES is worst first.
+                    let rank = CLASSES.iter().position(|c| c == kind).unwrap_or(usize::MAX);
+                    if best.is_none_or(|(r, _)| rank < r) {
+                        best = Some((rank, e));
+                    }
                 }
+                _ => {}
             }
         }
-        match target {
-            // The worst class: CLASSES is worst first.
-            Target::AnyClass => CLASSES
-                .iter()
-                .find_map(|k| held.iter().find(|(h, _)| h == k).map(|(_, e)| *e))
-                .into_iter()
-                .collect(),
-            Target::Class(kind) => held
-                .iter()
-                .filter(|(h, _)| h == kind)
-                .map(|(_, e)| *e)
-                .collect(),
-            Target::Action(_) => Vec::new(),
-        }
+        best.map(|(_, e)| e)
     }
 
     /// Starts a search: a new epoch, so no node is marked reached.
@@ -234,41 +234,44 @@ impl AccessGraph<'_> {
     ) -> Vec<PathIds> {
         let mut out = Vec::new();
         let mut queue: VecDeque<(NodeId, usize)> = VecDeque::new();
+        let mut next: Vec<(EdgeId, EdgeKind, NodeId)> = Vec::new();
+        let wanted = match target {
+            Target::Action(pattern) => {
+                Some(Catalog::get().expand_set(&pattern.to_ascii_lowercase()))
+            }
+            _ => None,
+        };
         self.begin_search();
         self.reach(source, None);
         queue.push_back((source, 0));
         while let Some((u, depth)) = queue.pop_front() {
-            crate::PROF[5].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            crate::PROF[6].fetch_add(self.out_len(u) as u64, std::sync::atomic::Ordering::Relaxed);
             if depth >= max_depth {
                 continue;
             }
             self.expand(u);
             self.fit_scratch();
-            for hit in self.class_hits(u, target) {
+            if let Some(hit) = self.class_hit(u, target) {
                 out.push(self.path_to(u, Some(hit)));
             }
-            for k in 0..self.out_len(u) {
-                let Some(e) = self.out_edge(u, k) else {
-                    continue;
-                };
-                let Some((kind, v)) = self.edge(e).map(|x| (x.kind, x.to)) else {
-                    continue;
-                };
-                if kind == EdgeKind::Privilege {
-                    continue;
-                }
+            next.clear();
+            next.extend(
+                (0..self.out_len(u))
+                    .filter_map(|k| self.out_edge(u, k))
+                    .filter_map(|e| self.edge(e).map(|x| (e, x.kind, x.to)))
+                    .filter(|(_, kind, _)| *kind != EdgeKind::Privilege),
+            );
+            for &(e, _, v) in &next {
                 if !self.reach(v, Some(e)) {
                     continue;
                 }
-                if let Target::Action(pattern) = target {
+                if let Some(wanted) = &wanted {
                     let principal = self
                         .key(v)
                         .filter(|k| k.is_iam_principal())
                         .and_then(NodeKey::arn)
                         .map(str::to_owned);
                     if let Some(arn) = principal {
-                        if self.principal_allows(v, &arn, pattern) {
+                        if self.principal_allows(v, &arn, wanted) {
                             out.push(self.path_to(v, None));
                         }
                     }

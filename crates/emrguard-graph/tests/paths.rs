@@ -4,10 +4,7 @@
 mod common;
 
 use common::*;
-use emrguard_graph::{
-    emr_driver_service_account, parse_source, AccessGraph, EdgeKind, NodeKey, NodeKind, PathView,
-    Target,
-};
+use emrguard_graph::{parse_source, AccessGraph, EdgeKind, NodeKey, NodeKind, PathView, Target};
 use emrguard_iam::PrivilegeKind;
 use emrguard_model::Inventory;
 use emrguard_rbac::RbacIndex;
@@ -53,7 +50,11 @@ fn long_path_from_an_iam_user_to_an_admin_role_through_rbac_emr_and_assume_role(
     );
     assert_eq!(found.len(), 1, "{found:#?}");
     let path = &found[0];
-    let driver = emr_driver_service_account(&role_arn("exec-x"));
+    // EMR's name for exec-x's driver: the account and the base36 of the role name.
+    let driver = format!(
+        "emr-containers-sa-spark-driver-{ACCOUNT}-{}",
+        emrguard_model::emr::base36_encode("exec-x")
+    );
     assert_eq!(
         names(path),
         vec![

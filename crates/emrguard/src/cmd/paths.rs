@@ -220,6 +220,16 @@ pub fn run(args: &PathsArgs) -> CmdResult {
     };
     let mut graph = AccessGraph::new(&inventory, &rbac);
     let ids: Vec<_> = sources.iter().map(|s| graph.node(s.clone())).collect();
+    if !args.from.is_empty() {
+        for (id, source) in ids.iter().zip(&sources) {
+            if graph.out_edges(*id).is_empty() {
+                eprintln!(
+                    "emrguard: note: {} leads nowhere in this snapshot (no mapping, binding, trust or grant that the graph follows)",
+                    source.describe()
+                );
+            }
+        }
+    }
     let found = graph.paths(&ids, &target, args.max_depth);
     let paths: Vec<PathOut> = found
         .iter()

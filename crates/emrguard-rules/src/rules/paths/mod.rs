@@ -38,30 +38,35 @@ const SUBMIT_ACTIONS: [&str; 3] = [
     "emr-containers:getmanagedendpointsessioncredentials",
 ];
 
-/// Whether some identity statement of a principal allows an EMR submission action (on any
-/// resource, under any condition).
-fn may_submit(cx: &CheckContext<'_>, arn: &str) -> bool {
-    let Ok(set) = emrguard_iam::PolicySet::for_principal_arn(cx.inventory, arn) else {
-        return false;
-    };
-    set.identity.iter().flat_map(|p| p.statements()).any(|st| {
-        let raw = st.statement();
-        if raw.effect != emrguard_model::policy::Effect::Allow {
-            return false;
-        }
-        let matches = |patterns: &[String]| {
-            SUBMIT_ACTIONS.iter().any(|a| {
-                patterns
-                    .iter()
-                    .any(|p| emrguard_iam::glob_matches(&p.to_ascii_lowercase(), a))
-            })
-        };
-        match (&raw.action, &raw.not_action) {
-            (Some(actions), _) => matches(actions),
-            (None, Some(not_actions)) => !matches(not_actions),
-            (None, None) => false,
-        }
-    })
+/// Whether some identity statement of a role allows an EMR submission action (on any
+/// resource, under any condition). Reads the documents as written: no compilation needed.
+fn may_submit(cx: &CheckContext<'_>, role: &emrguard_model::aws::IamRole) -> bool {
+    let inline = role.role_policy_list.iter().map(|p| &p.policy_document);
+    let managed = role
+        .attached_managed_policies
+        .iter()
+        .filter_map(|a| cx.inventory.policy_by_arn(&a.policy_arn))
+        .filter_map(emrguard_model::aws::ManagedPolicy::default_document);
+    inline
+        .chain(managed)
+        .flat_map(|d| d.statements.iter())
+        .any(|raw| {
+            if raw.effect != emrguard_model::policy::Effect::Allow {
+                return false;
+            }
+            let matches = |patterns: &[String]| {
+                SUBMIT_ACTIONS.iter().any(|a| {
+                    patterns
+                        .iter()
+                        .any(|p| emrguard_iam::glob_matches(&p.to_ascii_lowercase(), a))
+                })
+            };
+            match (&raw.action, &raw.not_action) {
+                (Some(actions), _) => matches(actions),
+                (None, Some(not_actions)) => !matches(not_actions),
+                (None, None) => false,
+            }
+        })
 }
 
 fn tenant_of_principal(cx: &CheckContext<'_>, arn: &str) -> Option<String> {
@@ -122,9 +127,7 @@ pub fn tenant_sources(cx: &CheckContext<'_>) -> Vec<PathSource> {
         .map(|a| normalise_principal_arn(a))
         .collect();
     for role in &cx.inventory.iam_roles {
-        if !execution_roles.contains(&normalise_principal_arn(&role.arn))
-            && may_submit(cx, &role.arn)
-        {
+        if !execution_roles.contains(&normalise_principal_arn(&role.arn)) && may_submit(cx, role) {
             arns.insert(role.arn.clone());
         }
     }

@@ -399,11 +399,8 @@ impl TenantPathToPrivilegedRole {
                     continue;
                 };
                 builder = builder.evidence(
-                    Evidence::about(
-                        format!("{} -> {}", edge.text, to.describe()),
-                        node_resource(cx, to),
-                    )
-                    .with_detail(hop_detail(edge)),
+                    Evidence::about(edge.text.clone(), node_resource(cx, to))
+                        .with_detail(hop_detail(edge)),
                 );
             }
             let broken = first_broken_link(cx, graph, &reach.path);

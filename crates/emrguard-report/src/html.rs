@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use emrguard_rules::{Finding, Practice, ResourceRef};
 
 use crate::util::{
-    escape, has_path, path_links, plural, resource_with_source, truncate, WORST_FIRST,
+    escape, has_path, path_links, plural, resource_with_source, summary_notes, truncate,
+    WORST_FIRST,
 };
 use crate::Report;
 
@@ -197,25 +198,7 @@ fn summary(s: &mut String, report: &Report) {
         "<th class=\"n\">{}</th></tr>\n</tbody></table>",
         all.total
     );
-    let mut notes = Vec::new();
-    if report.summary.suppressed > 0 {
-        notes.push(format!(
-            "{} suppressed in emrguard.toml",
-            plural(report.summary.suppressed, "finding", "findings")
-        ));
-    }
-    if let Some(b) = &report.baseline {
-        notes.push(format!(
-            "{} already in the baseline {} and not shown",
-            plural(b.matched, "finding", "findings"),
-            b.file
-        ));
-    }
-    notes.push(format!(
-        "{} ran, {} did not",
-        plural(report.summary.rules_run, "rule", "rules"),
-        report.summary.rules_skipped
-    ));
+    let notes = summary_notes(report);
     let _ = writeln!(
         s,
         "<p class=\"muted\">{}.</p></section>",

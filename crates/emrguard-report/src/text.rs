@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 use emrguard_rules::{Finding, Practice, Severity};
 
 use crate::util::{
-    has_path, plural, primary_source, resource_with_source, severity_label, truncate, WORST_FIRST,
+    has_path, plural, primary_source, resource_with_source, severity_label, summary_notes,
+    truncate, WORST_FIRST,
 };
 use crate::Report;
 
@@ -340,26 +341,7 @@ fn summary_table(s: &mut String, report: &Report, p: &Painter, width: usize) {
 }
 
 fn trailer(s: &mut String, report: &Report, p: &Painter, width: usize, opts: TextOptions) {
-    let sm = &report.summary;
-    let mut notes = Vec::new();
-    if sm.suppressed > 0 {
-        notes.push(format!(
-            "{} suppressed in emrguard.toml",
-            plural(sm.suppressed, "finding", "findings")
-        ));
-    }
-    if let Some(b) = &report.baseline {
-        notes.push(format!(
-            "{} already in the baseline {} and not shown",
-            plural(b.matched, "finding", "findings"),
-            b.file
-        ));
-    }
-    notes.push(format!(
-        "{} ran, {} did not",
-        plural(sm.rules_run, "rule", "rules"),
-        sm.rules_skipped
-    ));
+    let notes = summary_notes(report);
     let _ = writeln!(s);
     wrap(s, width, "  ", "  ", &format!("{}.", notes.join("; ")));
 

@@ -69,3 +69,28 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 pub(crate) fn escape(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
 }
+
+/// The notes under the summary: suppressed findings, the baseline, and how many rules ran.
+pub(crate) fn summary_notes(report: &crate::Report) -> Vec<String> {
+    let sm = &report.summary;
+    let mut notes = Vec::new();
+    if sm.suppressed > 0 {
+        notes.push(format!(
+            "{} suppressed in emrguard.toml",
+            plural(sm.suppressed, "finding", "findings")
+        ));
+    }
+    if let Some(b) = &report.baseline {
+        notes.push(format!(
+            "{} already in the baseline {} and not shown",
+            plural(b.matched, "finding", "findings"),
+            b.file
+        ));
+    }
+    notes.push(format!(
+        "{} ran, {} did not",
+        plural(sm.rules_run, "rule", "rules"),
+        sm.rules_skipped
+    ));
+    notes
+}

@@ -27,25 +27,6 @@ fn audit_json(lab: &str) -> (i32, Value) {
     (code, json)
 }
 
-/// Whether a finding resource matches an expected resource description.
-fn resource_matches(actual: &Value, expected: &Value) -> bool {
-    let get = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    if get(actual, "kind") != get(expected, "kind") {
-        return false;
-    }
-    if let Some(arn) = get(expected, "arn") {
-        return get(actual, "arn").as_deref() == Some(arn.as_str());
-    }
-    if let Some(id) = get(expected, "id") {
-        // AWS resources known by id: the id is the name, or the last segment of the ARN.
-        return get(actual, "name").as_deref() == Some(id.as_str())
-            || get(actual, "arn")
-                .is_some_and(|a| a.rsplit(['/', ':']).next() == Some(id.as_str()));
-    }
-    get(actual, "name") == get(expected, "name")
-        && get(actual, "namespace") == get(expected, "namespace")
-}
-
 #[test]
 fn insecure_lab_yields_every_planted_finding() {
     let (code, report) = audit_json("insecure-lab");
@@ -55,20 +36,12 @@ fn insecure_lab_yields_every_planted_finding() {
             .unwrap(),
     )
     .unwrap();
-    let findings = report["findings"].as_array().expect("findings array");
-    let mut missing = Vec::new();
-    for e in &expected {
-        let found = findings.iter().any(|f| {
-            f["code"] == e["code"]
-                && f["practice"] == e["practice"]
-                && f["resources"]
-                    .as_array()
-                    .is_some_and(|rs| rs.iter().any(|r| resource_matches(r, &e["resource"])))
-        });
-        if !found {
-            missing.push(format!("{} {}", e["code"], e["resource"]));
-        }
-    }
+    let comparison = emrguard_synth::check::compare(&expected, &report);
+    let missing: Vec<String> = comparison
+        .missing
+        .iter()
+        .map(emrguard_synth::check::describe)
+        .collect();
     assert!(
         missing.is_empty(),
         "planted problems not found:\n{}",

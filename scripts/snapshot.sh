@@ -195,6 +195,14 @@ echo "snapshot.sh: EKS" >&2
 save "$OUT/aws/eks/cluster.json" "${AWS[@]}" eks describe-cluster --name "$CLUSTER" \
     || die "cannot describe cluster $CLUSTER (see $ERRORS)"
 VPC=$(json "$OUT/aws/eks/cluster.json" cluster.resourcesVpcConfig.vpcId)
+if [[ -z "$VPC" ]]; then
+    # Some EKS API implementations omit vpcId; the cluster's subnets name their VPC too.
+    mapfile -t CLUSTER_SUBNETS < <(json "$OUT/aws/eks/cluster.json" 'cluster.resourcesVpcConfig.subnetIds[]')
+    if [[ ${#CLUSTER_SUBNETS[@]} -gt 0 ]] && save "$WORK/cluster-subnets.json" "${AWS[@]}" ec2 \
+        describe-subnets --subnet-ids "${CLUSTER_SUBNETS[@]}"; then
+        read -r VPC < <(json "$WORK/cluster-subnets.json" 'Subnets[].VpcId') || true
+    fi
+fi
 
 if save "$WORK/nodegroups.json" "${AWS[@]}" eks list-nodegroups --cluster-name "$CLUSTER"; then
     while IFS= read -r nodegroup; do
@@ -269,6 +277,12 @@ if [[ -n "$VPC" ]]; then
     save "$OUT/aws/ec2/route-tables.json" "${AWS[@]}" ec2 describe-route-tables "${VPC_FILTER[@]}" || true
     save "$OUT/aws/ec2/security-groups.json" "${AWS[@]}" ec2 describe-security-groups "${VPC_FILTER[@]}" || true
     save "$OUT/aws/ec2/instances.json" "${AWS[@]}" ec2 describe-instances "${VPC_FILTER[@]}" || true
+else
+    FAILED=$((FAILED + 1))
+    echo "SKIPPED: ec2 describe-subnets, describe-route-tables, describe-security-groups and" \
+        "describe-instances: the cluster names no VPC" >>"$ERRORS"
+    echo "snapshot.sh: skipped the VPC's subnets, route tables, security groups and instances:" \
+        "the cluster names no VPC (see $ERRORS)" >&2
 fi
 if save "$OUT/aws/elb/load-balancers.json" "${AWS[@]}" elbv2 describe-load-balancers; then
     # describe-tags takes at most 20 ARNs per call: one batch per line.

@@ -101,12 +101,81 @@ pub struct ServiceInfo {
 #[derive(Debug)]
 pub struct Catalog {
     actions: Vec<ActionInfo>,
-    lower_names: Vec<String>,
+    /// Every action's lowercase `service:name`, one after another (one allocation instead
+    /// of one per action: the catalog is built on every run).
+    lower_text: String,
+    /// Where each lowercase name ends in `lower_text` (it starts where the previous ends).
+    lower_ends: Vec<u32>,
     services: Vec<ServiceInfo>,
-    by_name: HashMap<String, usize>,
+    by_name: NameTable,
     service_by_prefix: HashMap<&'static str, usize>,
     source: String,
     generated: String,
+}
+
+/// An open-addressing table from action name (case-insensitive) to action index. Lookups
+/// neither allocate nor lowercase the name.
+#[derive(Debug, Default)]
+struct NameTable {
+    /// Action index + 1; 0 is an empty slot. The length is a power of two.
+    slots: Vec<u32>,
+}
+
+/// FNV-1a over the ASCII-lowercased bytes, with a final mix so that the low bits (which
+/// pick the slot) depend on every byte.
+fn hash_no_case(name: &str) -> u64 {
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    });
+    let h = (h ^ (h >> 32)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^ (h >> 29)
+}
+
+impl NameTable {
+    fn new(actions: &[ActionInfo]) -> Self {
+        let size = (actions.len() * 2).next_power_of_two().max(16);
+        let mut table = Self {
+            slots: vec![0; size],
+        };
+        for (i, action) in actions.iter().enumerate() {
+            let Ok(value) = u32::try_from(i + 1) else {
+                break;
+            };
+            let slot = table.probe(actions, &action.full_name);
+            // A later action with the same name replaces an earlier one.
+            if let Some(s) = slot.and_then(|s| table.slots.get_mut(s)) {
+                *s = value;
+            }
+        }
+        table
+    }
+
+    /// The slot holding `name`, or the empty slot where it belongs.
+    fn probe(&self, actions: &[ActionInfo], name: &str) -> Option<usize> {
+        let mask = self.slots.len().checked_sub(1)?;
+        // Truncation is intended: only the low bits pick the slot.
+        #[allow(clippy::cast_possible_truncation)]
+        let mut slot = hash_no_case(name) as usize & mask;
+        for _ in 0..self.slots.len() {
+            let value = *self.slots.get(slot)?;
+            if value == 0 {
+                return Some(slot);
+            }
+            let held = actions.get(value as usize - 1)?;
+            if held.full_name.eq_ignore_ascii_case(name) {
+                return Some(slot);
+            }
+            slot = (slot + 1) & mask;
+        }
+        None
+    }
+
+    fn get(&self, actions: &[ActionInfo], name: &str) -> Option<usize> {
+        let slot = self.probe(actions, name)?;
+        self.slots
+            .get(slot)
+            .and_then(|&v| (v as usize).checked_sub(1))
+    }
 }
 
 static CATALOG: OnceLock<Catalog> = OnceLock::new();
@@ -173,10 +242,14 @@ impl Catalog {
                     },
                 })
                 .collect();
+            let mut full_name = String::with_capacity(service.len() + 1 + name.len());
+            full_name.push_str(service);
+            full_name.push(':');
+            full_name.push_str(name);
             actions.push(ActionInfo {
                 service,
                 name,
-                full_name: format!("{service}:{name}"),
+                full_name,
                 access_level,
                 resource_types,
             });
@@ -188,15 +261,13 @@ impl Catalog {
                 range: start..actions.len(),
             });
         }
-        let lower_names: Vec<String> = actions
-            .iter()
-            .map(|a| a.full_name.to_ascii_lowercase())
-            .collect();
-        let by_name = lower_names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.clone(), i))
-            .collect();
+        let mut lower_text = String::with_capacity(actions.iter().map(|a| a.full_name.len()).sum());
+        let mut lower_ends = Vec::with_capacity(actions.len());
+        for action in &actions {
+            lower_text.extend(action.full_name.chars().map(|c| c.to_ascii_lowercase()));
+            lower_ends.push(u32::try_from(lower_text.len()).unwrap_or(u32::MAX));
+        }
+        let by_name = NameTable::new(&actions);
         let service_by_prefix = services
             .iter()
             .enumerate()
@@ -204,7 +275,8 @@ impl Catalog {
             .collect();
         Self {
             actions,
-            lower_names,
+            lower_text,
+            lower_ends,
             services,
             by_name,
             service_by_prefix,
@@ -245,7 +317,17 @@ impl Catalog {
 
     /// The index of an action (case-insensitive), if the catalog knows it.
     pub fn index_of(&self, action: &str) -> Option<usize> {
-        self.by_name.get(&action.to_ascii_lowercase()).copied()
+        self.by_name.get(&self.actions, action)
+    }
+
+    /// The lowercase `service:name` of an action by index.
+    fn lower_name(&self, index: usize) -> Option<&str> {
+        let start = match index.checked_sub(1) {
+            Some(previous) => *self.lower_ends.get(previous)? as usize,
+            None => 0,
+        };
+        let end = *self.lower_ends.get(index)? as usize;
+        self.lower_text.get(start..end)
     }
 
     /// An action (case-insensitive).
@@ -304,15 +386,14 @@ impl Catalog {
             _ => 0..self.len(),
         };
         if let Matcher::Exact(name) = &matcher {
-            if let Some(&i) = self.by_name.get(name) {
+            if let Some(i) = self.index_of(name) {
                 set.insert(i);
             }
             return set;
         }
         for i in range {
             if self
-                .lower_names
-                .get(i)
+                .lower_name(i)
                 .is_some_and(|n| matcher.matches(n, &empty))
             {
                 set.insert(i);
@@ -480,6 +561,45 @@ mod tests {
             c.expand_set("iam:*").count(),
             c.service("iam").unwrap().range.len()
         );
+    }
+
+    #[test]
+    fn lookups_agree_with_a_lowercase_map() {
+        let c = Catalog::get();
+        let map: HashMap<String, usize> = c
+            .actions()
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.full_name.to_ascii_lowercase(), i))
+            .collect();
+        for (i, a) in c.actions().iter().enumerate() {
+            let lower = a.full_name.to_ascii_lowercase();
+            assert_eq!(c.lower_name(i), Some(lower.as_str()));
+            let upper = a.full_name.to_ascii_uppercase();
+            assert_eq!(c.index_of(&upper), map.get(&lower).copied(), "{upper}");
+            assert_eq!(c.index_of(&a.full_name), map.get(&lower).copied());
+        }
+        assert_eq!(c.lower_name(c.len()), None);
+        for missing in ["", ":", "s3:", "s3:GetObjectX", "nosuch:GetObject", "*"] {
+            assert_eq!(c.index_of(missing), None, "{missing}");
+        }
+    }
+
+    #[test]
+    fn name_table_keeps_the_last_duplicate() {
+        let action = |name: &'static str| ActionInfo {
+            service: "s",
+            name,
+            full_name: format!("s:{name}"),
+            access_level: AccessLevel::Read,
+            resource_types: Vec::new(),
+        };
+        let actions = vec![action("A"), action("b"), action("a")];
+        let table = NameTable::new(&actions);
+        assert_eq!(table.get(&actions, "S:A"), Some(2));
+        assert_eq!(table.get(&actions, "s:B"), Some(1));
+        assert_eq!(table.get(&actions, "s:c"), None);
+        assert_eq!(NameTable::default().get(&actions, "s:a"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::k8s::{self, KindOnly, KindSeed};
 use crate::parallel::par_collect;
 use crate::partial::Partial;
 use crate::yaml;
+use serde::de::DeserializeSeed as _;
 
 /// Lists larger than this (in bytes of JSON) are parsed on several threads.
 const PARALLEL_BYTES: usize = 4 << 20;
@@ -68,7 +69,21 @@ pub(crate) fn process(relative: &str, bytes: &[u8], threads: usize) -> FileOutco
     let strict = strict_by_name || first == '{';
     let mut out = Partial::default();
     let result = if is_json {
-        load_json(relative, &text, threads, &mut out)
+        let fast = match load_kubernetes_list_once(relative, &text, &mut out) {
+            Some(result) => result,
+            None => {
+                out = Partial::default();
+                load_json(relative, &text, threads, true, &mut out)
+            }
+        };
+        if fast.is_ok() {
+            fast
+        } else {
+            // The loose scan may have split invalid JSON differently: read it again the
+            // strict way, which reports the error.
+            out = Partial::default();
+            load_json(relative, &text, threads, false, &mut out)
+        }
     } else {
         yaml::load(relative, &text, threads, &mut out)
     };
@@ -104,14 +119,60 @@ pub(crate) fn process(relative: &str, bytes: &[u8], threads: usize) -> FileOutco
     FileOutcome::Loaded(Box::new(out))
 }
 
+/// A Kubernetes List of at most [`PARALLEL_BYTES`] (`kubectl get -o json`), each item read
+/// once: typed as it is found, its end given by the parser, instead of located by a scan
+/// first. `None` when the file is of another shape or anything is unusual; then it must be
+/// read the usual way. An error means the same: the caller reads the file again strictly,
+/// which reports the error as usual.
+fn load_kubernetes_list_once(
+    relative: &str,
+    text: &str,
+    out: &mut Partial,
+) -> Option<Result<Vec<String>, FileError>> {
+    if text.len() > PARALLEL_BYTES {
+        return None;
+    }
+    let mut objects = Vec::new();
+    let mut lines = decode::LineCounter::new(text);
+    let entries = crate::scan::scan_with_items(text, |start| {
+        let rest = text.get(start..)?;
+        let KindScan::Found(kind) = json::scan_kind(rest) else {
+            return None;
+        };
+        let mut de = serde_json::Deserializer::from_str(rest);
+        let object = KindSeed { kind: Some(kind) }.deserialize(&mut de).ok()?;
+        // Where the parser stopped: just after the item.
+        let end = start + de.into_iter::<serde::de::IgnoredAny>().byte_offset();
+        objects.push((object, lines.line_at(start)));
+        Some(end)
+    })?;
+    let doc = json::scanned_document(text, entries).ok()?;
+    let kind = doc.string("kind")?;
+    if doc.raw("apiVersion").is_none() || !yaml::is_list_kind(&kind) || objects.is_empty() {
+        return None;
+    }
+    for (i, (object, line)) in objects.into_iter().enumerate() {
+        let source = Source::new(relative, u32::try_from(line).ok());
+        if let Err(e) = k8s::add_object(object, source, &format!("items[{i}]"), out) {
+            return Some(Err(e));
+        }
+    }
+    Some(Ok(Vec::new()))
+}
+
 /// Reads the JSON documents of a file. Returns why documents were not recognised.
 fn load_json(
     relative: &str,
     text: &str,
     threads: usize,
+    loose: bool,
     out: &mut Partial,
 ) -> Result<Vec<String>, FileError> {
-    let docs = json::parse_documents(text, Origin::File)?;
+    let docs = if loose {
+        json::parse_documents_loose(text)?
+    } else {
+        json::parse_documents(text, Origin::File)?
+    };
     let mut unrecognised = Vec::new();
     for doc in &docs {
         match &doc.top {
@@ -196,4 +257,93 @@ fn load_kubernetes(
     }
     doc.check_unread(|key| key == "items")?;
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strict(text: &str) -> Result<Vec<String>, FileError> {
+        load_json("x.json", text, 1, false, &mut Partial::default())
+    }
+
+    fn malformed(outcome: FileOutcome) -> Option<FileError> {
+        match outcome {
+            FileOutcome::Malformed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn errors_are_those_of_the_strict_scan() {
+        for text in [
+            // Brackets that do not balance inside an object: the loose scan splits the list
+            // where the braces balance, and the strict one declines.
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n{\"kind\": \"Pod\", \"a\": [},\n{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}}]}\n",
+            "{\"RoleDetailList\": [{\"RoleName\": \"r\", \"x\": [1}, {\"RoleName\": 5}]}",
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"kind\": \"Pod\", \"spec\": 5}]}",
+            "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [{\"kind\": \"Pod\", \"spec\": 5}, {\"kind\": \"Pod\", \"a\": [}]}",
+        ] {
+            let expected = strict(text).err();
+            assert!(expected.is_some(), "{text}");
+            if text.contains("\"spec\": 5}, {") {
+                // Read loosely, the bad `spec` of the first item would be reported instead.
+                let loose = load_json("x.json", text, 1, true, &mut Partial::default()).err();
+                assert_ne!(loose, expected);
+            }
+            assert_eq!(malformed(process("x.json", text.as_bytes(), 1)), expected, "{text}");
+        }
+    }
+
+    fn usual(text: &str) -> (String, Option<Vec<String>>) {
+        let mut out = Partial::default();
+        let result = load_json("k8s/pods.json", text, 1, false, &mut out).ok();
+        (format!("{:?}", out), result)
+    }
+
+    #[test]
+    fn lists_read_once_equal_lists_read_after_a_scan() {
+        let pods = r#"{
+    "apiVersion": "v1",
+    "items": [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "a", "namespace": "n", "labels": {"x": "}]"}},
+            "spec": {"containers": [{"name": "c", "image": "i", "env": [{"name": "E", "value": "[{"}]}]}
+        },
+        {"kind": "Event", "metadata": {"name": "e"}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "Q0FOQVJZ"}},
+        {"apiVersion": "v1", "data": {"mapRoles": "- rolearn: arn:aws:iam::1:role/r\n  groups: [g]\n"},
+         "kind": "ConfigMap", "metadata": {"name": "aws-auth", "namespace": "kube-system"}}
+    ],
+    "kind": "List",
+    "metadata": {"resourceVersion": ""}
+}
+"#;
+        let mut out = Partial::default();
+        let once = load_kubernetes_list_once("k8s/pods.json", pods, &mut out);
+        assert!(matches!(once, Some(Ok(_))), "{once:?}");
+        assert_eq!(out.inv.pods.len(), 1);
+        assert_eq!(out.inv.pods.first().and_then(|p| p.source.line), Some(4));
+        assert_eq!((format!("{out:?}"), once.and_then(Result::ok)), usual(pods));
+
+        for other in [
+            // Not read in one pass: items without a kind, an empty or null list, not a
+            // List, concatenated documents.
+            r#"{"apiVersion": "v1", "items": [{"metadata": {"name": "a"}}], "kind": "PodList"}"#,
+            r#"{"apiVersion": "v1", "items": [], "kind": "List"}"#,
+            r#"{"apiVersion": "v1", "items": null, "kind": "List"}"#,
+            r#"{"apiVersion": "v1", "items": [{"kind": "Pod"}], "kind": "Pod"}"#,
+            r#"{"items": [{"kind": "Pod"}], "kind": "List"}"#,
+            r#"{"apiVersion": "v1", "items": [{"kind": "Pod"}], "kind": "List"} {"a": 1}"#,
+            // Errors: left to the usual reading.
+            r#"{"apiVersion": "v1", "items": [{"kind": "Pod", "spec": 5}], "kind": "List"}"#,
+            r#"{"apiVersion": "v1", "items": [{"kind": "Pod"}], "kind": "List", "metadata": {"a": [}}"#,
+        ] {
+            let mut out = Partial::default();
+            let once = load_kubernetes_list_once("k8s/pods.json", other, &mut out);
+            assert!(!matches!(once, Some(Ok(_))), "{other}: {once:?}");
+        }
+    }
 }

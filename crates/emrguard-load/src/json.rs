@@ -220,8 +220,28 @@ pub(crate) struct JsonDoc<'a> {
 /// Parses the JSON documents of a file: usually one, or several written one after another
 /// (`kubectl get ... -o json >> file`).
 pub(crate) fn parse_documents(text: &str, origin: Origin) -> Result<Vec<JsonDoc<'_>>, FileError> {
+    parse_documents_with(text, origin, false)
+}
+
+/// [`parse_documents`] with the loose scan ([`scan::scan_loose`]): when reading what it
+/// returns fails in any way, the file must be read again with [`parse_documents`], whose
+/// errors are the ones to report.
+pub(crate) fn parse_documents_loose(text: &str) -> Result<Vec<JsonDoc<'_>>, FileError> {
+    parse_documents_with(text, Origin::File, true)
+}
+
+fn parse_documents_with(
+    text: &str,
+    origin: Origin,
+    loose: bool,
+) -> Result<Vec<JsonDoc<'_>>, FileError> {
     if matches!(origin, Origin::File) {
-        if let Some(entries) = scan::scan(text) {
+        let scanned = if loose {
+            scan::scan_loose(text)
+        } else {
+            scan::scan(text)
+        };
+        if let Some(entries) = scanned {
             let doc = JsonDoc {
                 file_text: text,
                 text,
@@ -285,6 +305,33 @@ pub(crate) fn parse_documents(text: &str, origin: Origin) -> Result<Vec<JsonDoc<
         });
     }
     Ok(docs)
+}
+
+/// A document from [`scan::scan_with_items`] (the file's only document), its top-level
+/// values checked as [`parse_documents`] checks them.
+pub(crate) fn scanned_document<'a>(
+    text: &'a str,
+    entries: Vec<(String, TopValue<'a>)>,
+) -> Result<JsonDoc<'a>, FileError> {
+    let doc = JsonDoc {
+        file_text: text,
+        text,
+        top: Top::Object(entries),
+        origin: Origin::File,
+        scanned: true,
+    };
+    for (_, value) in doc.entries() {
+        match value {
+            TopValue::Raw(located) => doc.check_syntax(located)?,
+            TopValue::List(items) => {
+                for item in items {
+                    doc.check_syntax(item)?;
+                }
+            }
+            TopValue::NotList => {}
+        }
+    }
+    Ok(doc)
 }
 
 /// Where a value parsed by serde_json is in the file.

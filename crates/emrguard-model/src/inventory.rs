@@ -185,6 +185,36 @@ struct Index {
     namespace: HashMap<String, usize>,
     security_group: HashMap<String, usize>,
     subnet: HashMap<String, usize>,
+    /// Normalised principal ARN to its mappings, in [`Inventory::kubernetes_identities`]
+    /// order; `None` until [`Inventory::finalize`] runs.
+    identities: Option<HashMap<String, Vec<MappingRef>>>,
+}
+
+/// Where an identity mapping is: aws-auth `mapRoles`, `mapUsers`, or an access entry.
+#[derive(Debug, Clone, Copy)]
+enum MappingRef {
+    MapRole(usize),
+    MapUser(usize),
+    AccessEntry(usize),
+}
+
+/// A stable sort that moves each element at most twice: the lists hold large structs,
+/// which a comparison sort would move many times. Already sorted lists are left as they are.
+fn sort_stable<T>(items: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    if items.is_sorted_by(|a, b| cmp(a, b).is_le()) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| match (items.get(a), items.get(b)) {
+        (Some(a), Some(b)) => cmp(a, b),
+        _ => std::cmp::Ordering::Equal,
+    });
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(
+        order
+            .iter()
+            .filter_map(|&i| slots.get_mut(i).and_then(Option::take)),
+    );
 }
 
 /// A borrowed sort key: namespace (empty for cluster-scoped objects), then name.
@@ -208,7 +238,7 @@ impl Inventory {
     pub fn finalize(&mut self) {
         macro_rules! sort_meta {
             ($($field:ident),*) => {$(
-                self.$field.sort_by(|a, b| meta_key(&a.metadata).cmp(&meta_key(&b.metadata)));
+                sort_stable(&mut self.$field, |a, b| meta_key(&a.metadata).cmp(&meta_key(&b.metadata)));
             )*};
         }
         sort_meta!(
@@ -226,45 +256,54 @@ impl Inventory {
             network_policies,
             nodes
         );
-        self.workloads
-            .sort_by(|a, b| (meta_key(&a.metadata), a.kind).cmp(&(meta_key(&b.metadata), b.kind)));
-        self.webhook_configurations
-            .sort_by(|a, b| (a.kind, &a.metadata.name).cmp(&(b.kind, &b.metadata.name)));
-        self.iam_users.sort_by(|a, b| a.arn.cmp(&b.arn));
-        self.iam_groups.sort_by(|a, b| a.arn.cmp(&b.arn));
-        self.iam_roles.sort_by(|a, b| a.arn.cmp(&b.arn));
-        self.managed_policies.sort_by(|a, b| a.arn.cmp(&b.arn));
-        self.clusters.sort_by(|a, b| a.name.cmp(&b.name));
-        self.nodegroups
-            .sort_by(|a, b| a.nodegroup_name.cmp(&b.nodegroup_name));
-        self.access_entries
-            .sort_by(|a, b| a.principal_arn.cmp(&b.principal_arn));
-        self.pod_identity_associations.sort_by(|a, b| {
+        sort_stable(&mut self.workloads, |a, b| {
+            (meta_key(&a.metadata), a.kind).cmp(&(meta_key(&b.metadata), b.kind))
+        });
+        sort_stable(&mut self.webhook_configurations, |a, b| {
+            (a.kind, &a.metadata.name).cmp(&(b.kind, &b.metadata.name))
+        });
+        sort_stable(&mut self.iam_users, |a, b| a.arn.cmp(&b.arn));
+        sort_stable(&mut self.iam_groups, |a, b| a.arn.cmp(&b.arn));
+        sort_stable(&mut self.iam_roles, |a, b| a.arn.cmp(&b.arn));
+        sort_stable(&mut self.managed_policies, |a, b| a.arn.cmp(&b.arn));
+        sort_stable(&mut self.clusters, |a, b| a.name.cmp(&b.name));
+        sort_stable(&mut self.nodegroups, |a, b| {
+            a.nodegroup_name.cmp(&b.nodegroup_name)
+        });
+        sort_stable(&mut self.access_entries, |a, b| {
+            a.principal_arn.cmp(&b.principal_arn)
+        });
+        sort_stable(&mut self.pod_identity_associations, |a, b| {
             (&a.namespace, &a.service_account, &a.association_id).cmp(&(
                 &b.namespace,
                 &b.service_account,
                 &b.association_id,
             ))
         });
-        self.virtual_clusters.sort_by(|a, b| a.id.cmp(&b.id));
-        self.managed_endpoints.sort_by(|a, b| a.id.cmp(&b.id));
-        self.job_runs
-            .sort_by(|a, b| (&a.virtual_cluster_id, &a.id).cmp(&(&b.virtual_cluster_id, &b.id)));
-        self.job_templates.sort_by(|a, b| a.id.cmp(&b.id));
-        self.subnets.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
-        self.route_tables
-            .sort_by(|a, b| a.route_table_id.cmp(&b.route_table_id));
-        self.security_groups
-            .sort_by(|a, b| a.group_id.cmp(&b.group_id));
-        self.launch_template_versions.sort_by(|a, b| {
+        sort_stable(&mut self.virtual_clusters, |a, b| a.id.cmp(&b.id));
+        sort_stable(&mut self.managed_endpoints, |a, b| a.id.cmp(&b.id));
+        sort_stable(&mut self.job_runs, |a, b| {
+            (&a.virtual_cluster_id, &a.id).cmp(&(&b.virtual_cluster_id, &b.id))
+        });
+        sort_stable(&mut self.job_templates, |a, b| a.id.cmp(&b.id));
+        sort_stable(&mut self.subnets, |a, b| a.subnet_id.cmp(&b.subnet_id));
+        sort_stable(&mut self.route_tables, |a, b| {
+            a.route_table_id.cmp(&b.route_table_id)
+        });
+        sort_stable(&mut self.security_groups, |a, b| {
+            a.group_id.cmp(&b.group_id)
+        });
+        sort_stable(&mut self.launch_template_versions, |a, b| {
             (&a.launch_template_id, a.version_number)
                 .cmp(&(&b.launch_template_id, b.version_number))
         });
-        self.instances
-            .sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-        self.load_balancers
-            .sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
-        self.cloudtrail_events.sort_by(|a, b| {
+        sort_stable(&mut self.instances, |a, b| {
+            a.instance_id.cmp(&b.instance_id)
+        });
+        sort_stable(&mut self.load_balancers, |a, b| {
+            a.load_balancer_arn.cmp(&b.load_balancer_arn)
+        });
+        sort_stable(&mut self.cloudtrail_events, |a, b| {
             (
                 &a.event_time,
                 &a.principal_arn,
@@ -308,6 +347,31 @@ impl Inventory {
         for (i, s) in self.subnets.iter().enumerate() {
             index.subnet.insert(s.subnet_id.clone(), i);
         }
+        let mut identities: HashMap<String, Vec<MappingRef>> = HashMap::new();
+        if let Some(auth) = &self.aws_auth {
+            for (i, m) in auth.map_roles.iter().enumerate() {
+                let key = normalise_principal_arn(&m.arn);
+                identities
+                    .entry(key)
+                    .or_default()
+                    .push(MappingRef::MapRole(i));
+            }
+            for (i, m) in auth.map_users.iter().enumerate() {
+                let key = normalise_principal_arn(&m.arn);
+                identities
+                    .entry(key)
+                    .or_default()
+                    .push(MappingRef::MapUser(i));
+            }
+        }
+        for (i, e) in self.access_entries.iter().enumerate() {
+            let key = normalise_principal_arn(&e.principal_arn);
+            identities
+                .entry(key)
+                .or_default()
+                .push(MappingRef::AccessEntry(i));
+        }
+        index.identities = Some(identities);
         self.index = index;
     }
 
@@ -424,15 +488,28 @@ impl Inventory {
             (WEBHOOKS, "no webhook configurations: admission-webhook reachability is unknown"),
             (NODEGROUPS, "no node groups (eks describe-nodegroup): node-role and IMDS checks are skipped"),
             (LAUNCH_TEMPLATES, "no launch template versions (ec2 describe-launch-template-versions): IMDS hop-limit and IMDSv1 checks are skipped"),
+            (ACCESS_ENTRIES, "no EKS access entries (eks list-access-entries): principals mapped by access entries are unknown to can-i, who-can and attack paths"),
+            (POD_IDENTITY, "no Pod Identity associations (eks list-pod-identity-associations): Pod Identity role checks are skipped"),
             (JOB_RUNS, "no job runs (emr-containers list-job-runs): image currency, static-key and job-history isolation checks are limited"),
+            (MANAGED_ENDPOINTS, "no managed endpoints (emr-containers list-managed-endpoints): endpoint access checks (practice 2) are skipped"),
+            (JOB_TEMPLATES, "no job templates (emr-containers list-job-templates): job-template execution-role checks are skipped"),
             (SECURITY_GROUPS, "no security groups (ec2 describe-security-groups): endpoint ingress checks are skipped"),
             (SUBNETS, "no subnets (ec2 describe-subnets): private-subnet checks are skipped"),
             (ROUTE_TABLES, "no route tables (ec2 describe-route-tables): subnets cannot be classified public or private"),
             (LOAD_BALANCERS, "no load balancers (elbv2 describe-load-balancers): endpoint load-balancer exposure checks are skipped"),
             (CLOUDTRAIL, "no CloudTrail events: unused-permission analysis of execution roles is skipped"),
         ];
+        // Access entries do not exist in CONFIG_MAP mode, nor endpoints without virtual clusters.
+        let config_map_only = self
+            .cluster()
+            .and_then(|c| c.access_config.as_ref())
+            .and_then(|a| a.authentication_mode.as_deref())
+            == Some("CONFIG_MAP");
+        let no_virtual_clusters = self.has(VIRTUAL_CLUSTERS) && self.virtual_clusters.is_empty();
         gaps.iter()
             .filter(|(a, _)| !self.has(a))
+            .filter(|(a, _)| !(*a == ACCESS_ENTRIES && config_map_only))
+            .filter(|(a, _)| !(*a == MANAGED_ENDPOINTS && no_virtual_clusters))
             .map(|(a, m)| CoverageGap {
                 area: (*a).to_owned(),
                 message: (*m).to_owned(),
@@ -445,52 +522,94 @@ impl Inventory {
     /// assumed-role ARN.
     pub fn kubernetes_identities(&self, arn: &str) -> Vec<MappedIdentity> {
         let wanted = normalise_principal_arn(arn);
-        let mut out = Vec::new();
-        if let Some(auth) = &self.aws_auth {
-            for m in auth.map_roles.iter().chain(auth.map_users.iter()) {
-                if normalise_principal_arn(&m.arn) == wanted {
-                    out.push(MappedIdentity {
-                        principal_arn: m.arn.clone(),
-                        username: m.username.clone().unwrap_or_else(|| m.arn.clone()),
-                        groups: m.groups.clone(),
-                        via: MappingSource::AwsAuth,
-                        source: auth.source.clone(),
-                    });
-                }
+        match &self.index.identities {
+            Some(index) => index
+                .get(&wanted)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .filter_map(|&r| self.mapped_identity(r))
+                .collect(),
+            // Not finalized: look through every mapping.
+            None => self
+                .mapping_refs()
+                .filter(|&r| {
+                    self.mapping_arn(r)
+                        .is_some_and(|a| normalise_principal_arn(a) == wanted)
+                })
+                .filter_map(|r| self.mapped_identity(r))
+                .collect(),
+        }
+    }
+
+    /// Every mapping, in aws-auth `mapRoles`, `mapUsers`, access entries order.
+    fn mapping_refs(&self) -> impl Iterator<Item = MappingRef> + '_ {
+        let (roles, users) = self
+            .aws_auth
+            .as_ref()
+            .map_or((0, 0), |a| (a.map_roles.len(), a.map_users.len()));
+        (0..roles)
+            .map(MappingRef::MapRole)
+            .chain((0..users).map(MappingRef::MapUser))
+            .chain((0..self.access_entries.len()).map(MappingRef::AccessEntry))
+    }
+
+    fn mapping_arn(&self, r: MappingRef) -> Option<&str> {
+        match r {
+            MappingRef::MapRole(i) => self
+                .aws_auth
+                .as_ref()?
+                .map_roles
+                .get(i)
+                .map(|m| m.arn.as_str()),
+            MappingRef::MapUser(i) => self
+                .aws_auth
+                .as_ref()?
+                .map_users
+                .get(i)
+                .map(|m| m.arn.as_str()),
+            MappingRef::AccessEntry(i) => {
+                self.access_entries.get(i).map(|e| e.principal_arn.as_str())
             }
         }
-        for e in &self.access_entries {
-            if normalise_principal_arn(&e.principal_arn) == wanted {
-                out.push(MappedIdentity {
-                    principal_arn: e.principal_arn.clone(),
-                    username: e
-                        .username
-                        .clone()
-                        .unwrap_or_else(|| default_access_entry_username(&e.principal_arn)),
-                    groups: e.kubernetes_groups.clone(),
-                    via: MappingSource::AccessEntry,
-                    source: e.source.clone(),
-                });
+    }
+
+    fn mapped_identity(&self, r: MappingRef) -> Option<MappedIdentity> {
+        let from_auth = |auth: &AwsAuth, m: &AwsAuthMapping| MappedIdentity {
+            principal_arn: m.arn.clone(),
+            username: m.username.clone().unwrap_or_else(|| m.arn.clone()),
+            groups: m.groups.clone(),
+            via: MappingSource::AwsAuth,
+            source: auth.source.clone(),
+        };
+        match r {
+            MappingRef::MapRole(i) => {
+                let auth = self.aws_auth.as_ref()?;
+                auth.map_roles.get(i).map(|m| from_auth(auth, m))
             }
+            MappingRef::MapUser(i) => {
+                let auth = self.aws_auth.as_ref()?;
+                auth.map_users.get(i).map(|m| from_auth(auth, m))
+            }
+            MappingRef::AccessEntry(i) => self.access_entries.get(i).map(|e| MappedIdentity {
+                principal_arn: e.principal_arn.clone(),
+                username: e
+                    .username
+                    .clone()
+                    .unwrap_or_else(|| default_access_entry_username(&e.principal_arn)),
+                groups: e.kubernetes_groups.clone(),
+                via: MappingSource::AccessEntry,
+                source: e.source.clone(),
+            }),
         }
-        out
     }
 
     /// Every IAM-to-Kubernetes identity mapping in the snapshot.
     pub fn identity_mappings(&self) -> Vec<MappedIdentity> {
-        let mut arns: BTreeSet<&str> = BTreeSet::new();
-        if let Some(auth) = &self.aws_auth {
-            arns.extend(
-                auth.map_roles
-                    .iter()
-                    .chain(&auth.map_users)
-                    .map(|m| m.arn.as_str()),
-            );
-        }
-        arns.extend(self.access_entries.iter().map(|e| e.principal_arn.as_str()));
-        let mut out: Vec<MappedIdentity> = arns
-            .into_iter()
-            .flat_map(|a| self.kubernetes_identities(a))
+        // Each mapping's own ARN is among those looked up, so the union over every mapped
+        // ARN of its identities is every mapping once.
+        let mut out: Vec<MappedIdentity> = self
+            .mapping_refs()
+            .filter_map(|r| self.mapped_identity(r))
             .collect();
         out.sort();
         out.dedup();
@@ -678,24 +797,35 @@ pub fn default_access_entry_username(principal_arn: &str) -> String {
 /// Reduces a principal ARN to a comparable form: assumed-role session ARNs become the role,
 /// and role paths are dropped (aws-auth and access entries match on the path-less ARN).
 pub fn normalise_principal_arn(arn: &str) -> String {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    if let [_, partition, service, _, account, resource] = parts.as_slice() {
-        if *service == "sts" {
-            if let Some(rest) = resource.strip_prefix("assumed-role/") {
-                let role = rest.split('/').next().unwrap_or(rest);
-                return format!("arn:{partition}:iam::{account}:role/{role}");
-            }
-        }
-        if let Some(role_path) = resource.strip_prefix("role/") {
-            let name = role_path.rsplit('/').next().unwrap_or(role_path);
-            return format!("arn:{partition}:iam::{account}:role/{name}");
-        }
-        if let Some(user_path) = resource.strip_prefix("user/") {
-            let name = user_path.rsplit('/').next().unwrap_or(user_path);
-            return format!("arn:{partition}:iam::{account}:user/{name}");
-        }
+    // Split as `splitn(6, ':')` would, without collecting.
+    let mut parts = arn.splitn(6, ':');
+    let (Some(_), Some(partition), Some(service), Some(_), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return arn.to_owned();
+    };
+    let (kind, name) = if let Some(rest) = resource
+        .strip_prefix("assumed-role/")
+        .filter(|_| service == "sts")
+    {
+        ("role", rest.split('/').next().unwrap_or(rest))
+    } else if let Some(role_path) = resource.strip_prefix("role/") {
+        ("role", role_path.rsplit('/').next().unwrap_or(role_path))
+    } else if let Some(user_path) = resource.strip_prefix("user/") {
+        ("user", user_path.rsplit('/').next().unwrap_or(user_path))
+    } else {
+        return arn.to_owned();
+    };
+    let mut out = String::with_capacity(partition.len() + account.len() + name.len() + 16);
+    for piece in ["arn:", partition, ":iam::", account, ":", kind, "/", name] {
+        out.push_str(piece);
     }
-    arn.to_owned()
+    out
 }
 
 /// A virtual cluster as the EMR view shows it.
@@ -762,6 +892,130 @@ impl EmrView {
 mod tests {
     use super::*;
 
+    /// The quadratic definition the indexed methods must agree with.
+    fn identities_by_scan(inv: &Inventory, arn: &str) -> Vec<MappedIdentity> {
+        let wanted = normalise_principal_arn(arn);
+        inv.mapping_refs()
+            .filter(|&r| {
+                inv.mapping_arn(r)
+                    .is_some_and(|a| normalise_principal_arn(a) == wanted)
+            })
+            .filter_map(|r| inv.mapped_identity(r))
+            .collect()
+    }
+
+    fn mapping_inventory() -> Inventory {
+        let mapping = |arn: &str, user: Option<&str>, group: &str| AwsAuthMapping {
+            arn: arn.to_owned(),
+            username: user.map(str::to_owned),
+            groups: vec![group.to_owned()],
+        };
+        let entry = |arn: &str, group: &str| AccessEntry {
+            principal_arn: arn.to_owned(),
+            kubernetes_groups: vec![group.to_owned()],
+            ..AccessEntry::default()
+        };
+        let mut inv = Inventory {
+            aws_auth: Some(AwsAuth {
+                map_roles: vec![
+                    mapping("arn:aws:iam::111122223333:role/team/dev", None, "a"),
+                    mapping("arn:aws:iam::111122223333:role/ops", Some("ops"), "b"),
+                    mapping("arn:aws:iam::111122223333:role/dev", Some("d2"), "c"),
+                ],
+                map_users: vec![mapping("arn:aws:iam::111122223333:user/x/alice", None, "d")],
+                map_accounts: vec![],
+                source: Source::new("aws-auth.yaml", Some(1)),
+            }),
+            access_entries: vec![
+                entry("arn:aws:iam::111122223333:role/dev", "e"),
+                entry("arn:aws:iam::111122223333:user/alice", "f"),
+                entry("not-an-arn", "g"),
+                entry("arn:aws:iam::111122223333:role/dev", "e"),
+            ],
+            ..Inventory::default()
+        };
+        inv.finalize();
+        inv
+    }
+
+    #[test]
+    fn identity_lookups_match_a_full_scan() {
+        let inv = mapping_inventory();
+        let mut unfinalized = inv.clone();
+        unfinalized.index = Index::default();
+        for arn in [
+            "arn:aws:iam::111122223333:role/dev",
+            "arn:aws:sts::111122223333:assumed-role/dev/session",
+            "arn:aws:iam::111122223333:role/ops",
+            "arn:aws:iam::111122223333:user/alice",
+            "not-an-arn",
+            "arn:aws:iam::999999999999:role/dev",
+        ] {
+            let expected = identities_by_scan(&inv, arn);
+            assert_eq!(inv.kubernetes_identities(arn), expected, "{arn}");
+            assert_eq!(unfinalized.kubernetes_identities(arn), expected, "{arn}");
+        }
+        let dev = inv.kubernetes_identities("arn:aws:iam::111122223333:role/dev");
+        let groups: Vec<&str> = dev
+            .iter()
+            .flat_map(|m| m.groups.iter().map(String::as_str))
+            .collect();
+        assert_eq!(
+            groups,
+            ["a", "c", "e", "e"],
+            "aws-auth first, then access entries"
+        );
+
+        // The former definition: every mapped ARN's identities, sorted and de-duplicated.
+        let mut arns: BTreeSet<&str> = BTreeSet::new();
+        if let Some(auth) = &inv.aws_auth {
+            arns.extend(
+                auth.map_roles
+                    .iter()
+                    .chain(&auth.map_users)
+                    .map(|m| m.arn.as_str()),
+            );
+        }
+        arns.extend(inv.access_entries.iter().map(|e| e.principal_arn.as_str()));
+        let mut expected: Vec<MappedIdentity> = arns
+            .into_iter()
+            .flat_map(|a| identities_by_scan(&inv, a))
+            .collect();
+        expected.sort();
+        expected.dedup();
+        assert_eq!(inv.identity_mappings(), expected);
+        assert_eq!(expected.len(), 7);
+    }
+
+    #[test]
+    fn finalize_sorts_stably() {
+        let ns = |name: &str, uid: &str| Namespace {
+            metadata: crate::k8s::ObjectMeta {
+                name: name.to_owned(),
+                uid: Some(uid.to_owned()),
+                ..Default::default()
+            },
+            ..Namespace::default()
+        };
+        let mut inv = Inventory {
+            namespaces: vec![
+                ns("b", "1"),
+                ns("", "2"),
+                ns("a", "3"),
+                ns("", "4"),
+                ns("b", "5"),
+            ],
+            ..Inventory::default()
+        };
+        inv.finalize();
+        let uids: Vec<&str> = inv
+            .namespaces
+            .iter()
+            .filter_map(|n| n.metadata.uid.as_deref())
+            .collect();
+        assert_eq!(uids, ["2", "4", "3", "1", "5"]);
+    }
+
     #[test]
     fn principal_normalisation() {
         assert_eq!(
@@ -772,6 +1026,20 @@ mod tests {
             normalise_principal_arn("arn:aws:iam::111122223333:role/team/dev"),
             "arn:aws:iam::111122223333:role/dev"
         );
+        assert_eq!(
+            normalise_principal_arn("arn:aws:iam::111122223333:user/a/b/carol"),
+            "arn:aws:iam::111122223333:user/carol"
+        );
+        assert_eq!(
+            normalise_principal_arn("arn:aws:s3:::bucket/role/x"),
+            "arn:aws:s3:::bucket/role/x"
+        );
+        assert_eq!(
+            normalise_principal_arn("arn:aws:iam::1:assumed-role/x"),
+            "arn:aws:iam::1:assumed-role/x",
+            "assumed-role only in sts ARNs"
+        );
+        assert_eq!(normalise_principal_arn("arn:aws:iam::1"), "arn:aws:iam::1");
         assert_eq!(
             default_access_entry_username("arn:aws:iam::111122223333:role/dev"),
             "arn:aws:sts::111122223333:assumed-role/dev/{{SessionName}}"

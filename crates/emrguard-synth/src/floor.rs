@@ -44,29 +44,34 @@ fn list(root: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 fn parse_file(path: &Path) -> Result<(u64, usize), String> {
     let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let name = path.to_string_lossy().to_ascii_lowercase();
+    let inflated;
     let (text, name) = if let Some(inner) = name.strip_suffix(".gz") {
-        let mut inflated = Vec::new();
-        flate2::read::GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut inflated)
+        let mut out = Vec::new();
+        // Every gzip member, as the loader reads them (CloudTrail may concatenate several).
+        flate2::read::MultiGzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        (inflated, inner.to_owned())
+        inflated = out;
+        (inflated.as_slice(), inner.to_owned())
     } else {
-        (raw.clone(), name)
+        (raw.as_slice(), name)
     };
-    let documents = if name.ends_with(".yaml") || name.ends_with(".yml") {
-        let text = std::str::from_utf8(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    if !is_yaml && !name.ends_with(".json") {
+        return Ok((0, 0));
+    }
+    // Both parsers read text, as the loader does: the whole file is checked to be UTF-8.
+    let text = std::str::from_utf8(text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let documents = if is_yaml {
         let mut n = 0;
         for document in serde_yaml_ng::Deserializer::from_str(text) {
             IgnoredAny::deserialize(document).map_err(|e| format!("{}: {e}", path.display()))?;
             n += 1;
         }
         n
-    } else if name.ends_with(".json") {
-        serde_json::from_slice::<IgnoredAny>(&text)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        1
     } else {
-        return Ok((0, 0));
+        serde_json::from_str::<IgnoredAny>(text).map_err(|e| format!("{}: {e}", path.display()))?;
+        1
     };
     Ok((raw.len() as u64, documents))
 }

@@ -289,5 +289,8 @@ pub fn run(args: &InventoryArgs) -> CmdResult {
         _ => render_text(&report),
     };
     args.output.emit(&text)?;
+    drop(report);
+    // The process ends next: freeing a large inventory object by object only costs time.
+    std::mem::forget(inventory);
     Ok(ExitCode::SUCCESS)
 }

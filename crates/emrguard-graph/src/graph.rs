@@ -1,6 +1,7 @@
 //! The graph: interned nodes, and edges computed the first time a node is expanded.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use emrguard_iam::privilege::Analyzer;
 use emrguard_iam::{PolicySet, PrivilegeSummary};
@@ -17,8 +18,46 @@ pub(crate) struct Pending {
     pub to: NodeKey,
     pub kind: EdgeKind,
     pub text: String,
-    pub evidence: Vec<EdgeEvidence>,
+    pub evidence: PendingEvidence,
     pub broad: bool,
+}
+
+/// The evidence of a pending edge: its own, or shared (one capability's evidence backs an
+/// edge to every service account it reaches, and memoised edges are handed to every identity
+/// bound alike), already sorted and deduplicated.
+#[derive(Debug, Clone)]
+pub(crate) enum PendingEvidence {
+    Own(Vec<EdgeEvidence>),
+    Shared(Arc<[EdgeEvidence]>),
+}
+
+impl PendingEvidence {
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Self::Own(v) => v.is_empty(),
+            Self::Shared(a) => a.is_empty(),
+        }
+    }
+
+    fn into_vec(self) -> Vec<EdgeEvidence> {
+        match self {
+            Self::Own(v) => v,
+            Self::Shared(a) => a.to_vec(),
+        }
+    }
+
+    /// Sorted, without duplicates, as every edge keeps its evidence.
+    fn finish(self) -> Arc<[EdgeEvidence]> {
+        match self {
+            Self::Shared(a) if sorted_unique(&a) => a,
+            other => {
+                let mut v = other.into_vec();
+                v.sort();
+                v.dedup();
+                v.into()
+            }
+        }
+    }
 }
 
 impl Pending {
@@ -32,10 +71,34 @@ impl Pending {
             to,
             kind,
             text: text.into(),
-            evidence,
+            evidence: PendingEvidence::Own(evidence),
             broad: false,
         }
     }
+
+    /// An edge whose evidence (sorted, without duplicates) is shared with others.
+    pub(crate) fn shared(
+        to: NodeKey,
+        kind: EdgeKind,
+        text: impl Into<String>,
+        evidence: Arc<[EdgeEvidence]>,
+    ) -> Self {
+        Self {
+            to,
+            kind,
+            text: text.into(),
+            evidence: PendingEvidence::Shared(evidence),
+            broad: false,
+        }
+    }
+}
+
+/// Whether evidence is sorted and free of duplicates, as every edge keeps it.
+fn sorted_unique(evidence: &[EdgeEvidence]) -> bool {
+    evidence.windows(2).all(|w| match w {
+        [a, b] => a < b,
+        _ => true,
+    })
 }
 
 /// What the graph knows about an IAM principal: its policies and privilege summary.
@@ -202,15 +265,17 @@ impl<'a> AccessGraph<'a> {
             match merged.last_mut() {
                 Some(last) if last.to == p.to && last.kind == p.kind => {
                     last.broad &= p.broad;
-                    last.evidence.extend(p.evidence);
+                    let mut all =
+                        std::mem::replace(&mut last.evidence, PendingEvidence::Own(Vec::new()))
+                            .into_vec();
+                    all.extend(p.evidence.into_vec());
+                    last.evidence = PendingEvidence::Own(all);
                 }
                 _ => merged.push(p),
             }
         }
         let mut ids = Vec::with_capacity(merged.len());
-        for mut p in merged {
-            p.evidence.sort();
-            p.evidence.dedup();
+        for p in merged {
             let to = self.node(p.to);
             let edge_id = EdgeId(u32::try_from(self.edges.len()).unwrap_or(u32::MAX));
             self.edges.push(Edge {
@@ -218,7 +283,7 @@ impl<'a> AccessGraph<'a> {
                 to,
                 kind: p.kind,
                 text: p.text,
-                evidence: p.evidence,
+                evidence: p.evidence.finish(),
                 broad: p.broad,
             });
             ids.push(edge_id);

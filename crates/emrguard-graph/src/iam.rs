@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use emrguard_iam::compile::{PolicyKind, StatementRef};
 use emrguard_iam::trust::can_assume_role;
-use emrguard_iam::{glob_matches, ActionSet, PolicySet, PrivilegeKind, Request};
+use emrguard_iam::{
+    glob_matches, glob_matches_lowercase, ActionSet, PolicySet, PrivilegeKind, Request,
+};
 use emrguard_model::aws::EksCluster;
 use emrguard_model::inventory::{normalise_principal_arn, AwsAuth, MappingSource};
 use emrguard_model::policy::Statement;
@@ -67,7 +69,7 @@ fn any_matches(patterns: &[String], input: &str, fold_case: bool) -> bool {
         match (wild, fold_case) {
             (false, true) => p.eq_ignore_ascii_case(input),
             (false, false) => p == input,
-            (true, true) => glob_matches(&p.to_ascii_lowercase(), input),
+            (true, true) => glob_matches_lowercase(p, input),
             (true, false) => glob_matches(p, input),
         }
     })

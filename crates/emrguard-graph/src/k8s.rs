@@ -2,6 +2,7 @@
 //! node groups, service accounts to IAM roles (IRSA, Pod Identity), node groups to roles.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use emrguard_iam::trust::{
     can_assume_service_with, oidc_provider_arn, oidc_provider_of, pod_identity_context,
@@ -27,6 +28,13 @@ const ANY_NAMESPACE_PROBE: &str = "emrguard:any-namespace";
 
 /// The audience the EKS Pod Identity webhook puts in projected IRSA tokens.
 const STS_AUDIENCE: &str = "sts.amazonaws.com";
+
+/// Evidence sorted and deduplicated once, to be shared by many edges.
+fn sorted_shared(mut evidence: Vec<EdgeEvidence>) -> Arc<[EdgeEvidence]> {
+    evidence.sort();
+    evidence.dedup();
+    evidence.into()
+}
 
 fn masters() -> NodeKey {
     NodeKey::Group(SYSTEM_MASTERS.to_owned())
@@ -187,13 +195,14 @@ impl AccessGraph<'_> {
                         ));
                         continue;
                     }
+                    let evidence = sorted_shared(evidence);
                     for target in self.service_account_targets(ns, &cap.targets) {
                         let name = target.name();
-                        out.push(Pending::new(
+                        out.push(Pending::shared(
                             target,
                             EdgeKind::ServiceAccountToken,
                             format!("can obtain the token of `{name}` (token request, token secret, or exec into a pod that runs as it)"),
-                            evidence.clone(),
+                            Arc::clone(&evidence),
                         ));
                     }
                 }
@@ -219,13 +228,14 @@ impl AccessGraph<'_> {
                             evidence,
                         ));
                     } else {
+                        let evidence = sorted_shared(evidence);
                         for target in self.service_account_targets(ns, &cap.targets) {
                             let name = target.name();
-                            out.push(Pending::new(
+                            out.push(Pending::shared(
                                 target,
                                 EdgeKind::Impersonation,
                                 format!("can impersonate `{name}`"),
-                                evidence.clone(),
+                                Arc::clone(&evidence),
                             ));
                         }
                     }

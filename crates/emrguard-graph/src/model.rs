@@ -1,6 +1,7 @@
 //! Nodes, edges and the evidence every edge carries.
 
 use std::fmt;
+use std::sync::Arc;
 
 use emrguard_iam::{PrivilegeKind, Tier};
 use emrguard_model::Source;
@@ -442,8 +443,9 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// One sentence: why the source reaches the target.
     pub text: String,
-    /// The objects that justify it (never empty).
-    pub evidence: Vec<EdgeEvidence>,
+    /// The objects that justify it (never empty), sorted; shared between edges that hold for
+    /// the same reasons.
+    pub evidence: Arc<[EdgeEvidence]>,
     /// Whether the edge exists only because something is broader than EMR on EKS needs: a
     /// trust policy that admits more than EMR's service-account pattern or one named service
     /// account, or a job-submission grant that does not pin the execution role.

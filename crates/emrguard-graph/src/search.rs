@@ -375,7 +375,7 @@ impl AccessGraph<'_> {
                 kind: e.kind,
                 text: e.text.clone(),
                 broad: e.broad,
-                evidence: e.evidence.clone(),
+                evidence: e.evidence.to_vec(),
             })
             .collect();
         PathView { nodes, edges }

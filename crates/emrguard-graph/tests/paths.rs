@@ -471,7 +471,7 @@ fn every_edge_carries_evidence_and_walks_are_deterministic() {
         for e in graph.out_edges(n) {
             let edge = graph.edge(e).unwrap().clone();
             assert!(!edge.evidence.is_empty(), "edge without evidence: {edge:?}");
-            for ev in &edge.evidence {
+            for ev in edge.evidence.iter() {
                 assert!(!ev.object.kind.is_empty() && !ev.text.is_empty(), "{ev:?}");
                 assert!(
                     ev.object.name.is_some() || ev.object.arn.is_some(),

@@ -40,5 +40,5 @@ pub use catalog::{AccessLevel, ActionInfo, ActionSet, Catalog};
 pub use compile::{CompiledPolicy, DocumentUse, PolicyKind, PolicySource, StatementRef};
 pub use document::{parse_policy, PolicyError};
 pub use eval::{evaluate, Caller, Decision, Evaluation, PolicySet, Request, UnknownPrincipal};
-pub use pattern::{glob_excess, glob_matches};
+pub use pattern::{glob_excess, glob_matches, glob_matches_lowercase};
 pub use privilege::{analyze, Analyzer, PrivilegeClass, PrivilegeKind, PrivilegeSummary, Tier};

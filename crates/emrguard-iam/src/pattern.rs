@@ -376,14 +376,59 @@ pub(crate) fn has_wildcard(text: &str) -> bool {
 
 /// Whether a plain glob (`*`, `?`, no variables) matches `input`. Case-sensitive.
 pub fn glob_matches(pattern: &str, input: &str) -> bool {
-    let tokens = tokenize(
-        pattern,
-        Syntax {
-            wildcards: true,
-            variables: false,
-        },
-    );
-    glob_match(&atoms_of(&tokens, &[]), input.as_bytes())
+    plain_glob_match(pattern.as_bytes(), input.as_bytes(), false)
+}
+
+/// [`glob_matches`] with the pattern's ASCII letters folded to lower case, for an `input`
+/// already in lower case (actions): the same answer as lower-casing the pattern first,
+/// without allocating.
+pub fn glob_matches_lowercase(pattern: &str, input: &str) -> bool {
+    plain_glob_match(pattern.as_bytes(), input.as_bytes(), true)
+}
+
+/// [`glob_match`] over a plain pattern's bytes: without variables, the atoms of a pattern
+/// are its bytes, with `*` and `?` as wildcards, so no tokens are built. Called for every
+/// statement of every principal by the rules' pre-filters, hence allocation-free.
+fn plain_glob_match(pattern: &[u8], input: &[u8], fold: bool) -> bool {
+    let atom = |p: usize| {
+        pattern.get(p).map(|&b| match b {
+            b'*' => Atom::Star,
+            b'?' => Atom::One,
+            b if fold => Atom::Byte(b.to_ascii_lowercase()),
+            b => Atom::Byte(b),
+        })
+    };
+    let (mut p, mut s) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&byte) = input.get(s) {
+        match atom(p) {
+            Some(Atom::Byte(b)) if b == byte => {
+                p += 1;
+                s += 1;
+            }
+            Some(Atom::One) => {
+                p += 1;
+                s += utf8_len(byte);
+            }
+            Some(Atom::Star) => {
+                star = Some((p + 1, s));
+                p += 1;
+            }
+            _ => match star {
+                Some((after_star, from)) => {
+                    let next = from + input.get(from).map_or(1, |b| utf8_len(*b));
+                    star = Some((after_star, next));
+                    p = after_star;
+                    s = next;
+                }
+                None => return false,
+            },
+        }
+    }
+    while let Some(Atom::Star) = atom(p) {
+        p += 1;
+    }
+    p == pattern.len() && s == input.len()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -450,6 +495,15 @@ fn step(atoms: &[CharAtom], positions: &[usize], c: Option<char>) -> Vec<usize> 
 /// case-sensitive. Decided exactly by a breadth-first search of the product automaton, so the
 /// witness found is a shortest one.
 pub fn glob_excess(outer: &str, inner: &str) -> Option<String> {
+    // Shortcuts for the common cases (a trust value equal to EMR's pattern, or naming one
+    // service account); the search below gives the same answers.
+    if outer == inner {
+        return None;
+    }
+    if !inner.contains(['*', '?']) {
+        // `inner` matches only itself.
+        return (!glob_matches(outer, inner)).then(|| inner.to_owned());
+    }
     let (o, i) = (char_atoms(outer), char_atoms(inner));
     let mut alphabet: Vec<Option<char>> = o
         .iter()
@@ -571,6 +625,60 @@ mod tests {
     }
 
     #[test]
+    fn plain_globs_agree_with_compiled_matchers() {
+        let syntax = Syntax {
+            wildcards: true,
+            variables: false,
+        };
+        let patterns = [
+            "",
+            "*",
+            "**",
+            "?",
+            "s3:Get*",
+            "S3:GET*",
+            "*Object",
+            "a?c",
+            "*a*b*c*",
+            "é?*",
+            "iam:PassRole",
+            "emr-containers:*JobRun",
+            "${x}*",
+        ];
+        let inputs = [
+            "",
+            "a",
+            "abc",
+            "aéc",
+            "s3:getobject",
+            "s3:GetObject",
+            "xxaxxbxxcxx",
+            "éé",
+            "iam:passrole",
+            "emr-containers:startjobrun",
+            "${x}y",
+        ];
+        for pattern in patterns {
+            for input in inputs {
+                let compiled = Matcher::new(pattern, syntax, false);
+                assert_eq!(
+                    glob_matches(pattern, input),
+                    compiled.matches(input, &ContextValues::new()),
+                    "{pattern} ~ {input}"
+                );
+                let folded = Matcher::new(pattern, syntax, true);
+                assert_eq!(
+                    glob_matches_lowercase(pattern, input),
+                    folded.matches(input, &ContextValues::new()),
+                    "{pattern} ~ {input} (folded)"
+                );
+            }
+        }
+        assert!(glob_matches_lowercase("S3:Get*", "s3:getobject"));
+        assert!(!glob_matches("S3:Get*", "s3:getobject"));
+    }
+
+    #[test]
     fn matcher_kinds_and_variables() {
         let syntax = Syntax {
             wildcards: true,
@@ -609,6 +717,11 @@ mod tests {
         assert!(!glob_matches(emr, &w));
         assert!(glob_excess(emr, "system:serviceaccount:emr:emr-containers-sa-*").is_some());
         assert_eq!(glob_excess("a*", "a?b*"), None);
+        // A literal inner pattern is its own witness.
+        assert_eq!(glob_excess("a?c", "abc"), None);
+        assert_eq!(glob_excess("a?c", "abd"), Some("abd".to_owned()));
+        assert_eq!(glob_excess("*", ""), None);
+        assert_eq!(glob_excess("a*", ""), Some(String::new()));
         assert!(glob_excess("a?b*", "a*").is_some());
     }
 }

@@ -270,23 +270,21 @@ impl RbacIndex {
             }
         };
         let service_accounts = &objects.service_accounts;
-        let pod_names: Vec<String> = objects.pods.iter().map(|(p, _)| p.clone()).collect();
+        let pod_names = &objects.pod_names;
 
         if !ns.is_empty() {
             // Run a pod as any service account.
             let mut run = self.probe_verbs(identity, &["create"], &res("", "pods", "", ns), &[]);
             for &(group, resource) in WORKLOAD_RESOURCES {
-                let names: Vec<String> = objects
-                    .workloads
-                    .iter()
-                    .filter(|(r, _)| *r == resource)
-                    .map(|(_, n)| n.clone())
-                    .collect();
+                let names = objects
+                    .workload_names
+                    .get(resource)
+                    .map_or(&[][..], Vec::as_slice);
                 run.merge(self.probe_verbs(
                     identity,
                     &["create", "update", "patch"],
                     &res(group, resource, "", ns),
-                    &names,
+                    names,
                 ));
             }
             if !run.is_empty() {
@@ -301,7 +299,7 @@ impl RbacIndex {
                     identity,
                     &["create", "get"],
                     &res("", "pods", sub, ns),
-                    &pod_names,
+                    pod_names,
                 ));
             }
             // Changing a running pod (a new image, or an ephemeral container) also runs code
@@ -310,13 +308,13 @@ impl RbacIndex {
                 identity,
                 &["update", "patch"],
                 &res("", "pods", "ephemeralcontainers", ns),
-                &pod_names,
+                pod_names,
             );
             in_pod.merge(self.probe_verbs(
                 identity,
                 &["update", "patch"],
                 &res("", "pods", "", ns),
-                &pod_names,
+                pod_names,
             ));
             in_pod.merge(Found {
                 every: exec.every,
@@ -340,16 +338,12 @@ impl RbacIndex {
                 &res("", "serviceaccounts", "token", ns),
                 service_accounts,
             );
-            let token_secret_names: Vec<String> = objects
-                .token_secrets
-                .iter()
-                .map(|(s, _)| s.clone())
-                .collect();
+            let token_secret_names = &objects.token_secret_names;
             let read_tokens = self.probe_verbs(
                 identity,
                 &["get", "list", "watch"],
                 &res("", "secrets", "", ns),
-                &token_secret_names,
+                token_secret_names,
             );
             if !read_tokens.is_empty() {
                 for (secret, sa) in &objects.token_secrets {
@@ -405,17 +399,13 @@ impl RbacIndex {
             let role_names = self.role_names("Role", Some(ns));
             let cluster_role_names = self.role_names("ClusterRole", None);
             let rbac = "rbac.authorization.k8s.io";
-            let mut bind = self.probe_verbs(
-                identity,
-                &["bind"],
-                &res(rbac, "roles", "", ns),
-                &role_names,
-            );
+            let mut bind =
+                self.probe_verbs(identity, &["bind"], &res(rbac, "roles", "", ns), role_names);
             bind.merge(self.probe_verbs(
                 identity,
                 &["bind"],
                 &res(rbac, "clusterroles", "", ns),
-                &cluster_role_names,
+                cluster_role_names,
             ));
             push(
                 CapabilityKind::Escalate(EscalationKind::Bind),
@@ -426,13 +416,13 @@ impl RbacIndex {
                 identity,
                 &["escalate"],
                 &res(rbac, "roles", "", ns),
-                &role_names,
+                role_names,
             );
             escalate.merge(self.probe_verbs(
                 identity,
                 &["escalate"],
                 &res(rbac, "clusterroles", "", ns),
-                &cluster_role_names,
+                cluster_role_names,
             ));
             push(
                 CapabilityKind::Escalate(EscalationKind::EscalateRoles),
@@ -484,7 +474,7 @@ impl RbacIndex {
                 identity,
                 &["bind"],
                 &res(rbac, "clusterroles", "", ""),
-                &cluster_role_names,
+                cluster_role_names,
             ),
         );
         push(
@@ -494,7 +484,7 @@ impl RbacIndex {
                 identity,
                 &["escalate"],
                 &res(rbac, "clusterroles", "", ""),
-                &cluster_role_names,
+                cluster_role_names,
             ),
         );
         push(
@@ -563,15 +553,13 @@ impl RbacIndex {
     }
 
     /// Names of the Roles of `namespace`, or of the ClusterRoles when it is `None`, sorted.
-    fn role_names(&self, kind: &str, namespace: Option<&str>) -> Vec<String> {
+    /// Borrowed: the cluster's role names can be thousands, and every probe asks for them.
+    fn role_names(&self, kind: &str, namespace: Option<&str>) -> &[String] {
         let key = match (kind, namespace) {
             ("Role", Some(ns)) => ns,
             ("ClusterRole", None) => "",
-            _ => return Vec::new(),
+            _ => return &[],
         };
-        self.objects
-            .get(key)
-            .map(|o| o.roles.clone())
-            .unwrap_or_default()
+        self.objects.get(key).map_or(&[], |o| o.roles.as_slice())
     }
 }

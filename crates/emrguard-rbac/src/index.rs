@@ -219,6 +219,11 @@ pub(crate) struct NamespaceObjects {
     pub(crate) nodes: Vec<String>,
     /// Role names (ClusterRole names under the empty namespace), sorted and deduplicated.
     pub(crate) roles: Vec<String>,
+    /// Derived once when the index is built, for the capability probes of every identity:
+    /// the names of `pods`, of `token_secrets`, and of `workloads` by resource.
+    pub(crate) pod_names: Vec<String>,
+    pub(crate) token_secret_names: Vec<String>,
+    pub(crate) workload_names: HashMap<&'static str, Vec<String>>,
 }
 
 /// The RBAC index of one inventory. Build it once with [`RbacIndex::build`]; queries are pure
@@ -720,6 +725,20 @@ impl RbacIndex {
             objects.workloads.sort();
             objects.roles.sort();
             objects.roles.dedup();
+            objects.pod_names = objects.pods.iter().map(|(p, _)| p.clone()).collect();
+            objects.token_secret_names = objects
+                .token_secrets
+                .iter()
+                .map(|(s, _)| s.clone())
+                .collect();
+            objects.workload_names.clear();
+            for (resource, name) in &objects.workloads {
+                objects
+                    .workload_names
+                    .entry(resource)
+                    .or_default()
+                    .push(name.clone());
+            }
         }
     }
 

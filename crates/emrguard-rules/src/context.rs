@@ -1,7 +1,7 @@
 //! What every rule sees: the inventory, the configuration, the EMR view, and shared helpers
 //! that tell EMR's own identities, the control plane, admins and tenants apart.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use emrguard_config::Config;
@@ -46,6 +46,48 @@ pub struct CheckContext<'a> {
     iam_analyzer: Mutex<Analyzer<'a>>,
     iam_analyses: Mutex<HashMap<String, Arc<IamAnalysis>>>,
     usable_roles: OnceLock<crate::rules::exec_role::UsableRoles>,
+    tenant_lookup: OnceLock<TenantLookup>,
+    subject_classes: Mutex<HashMap<SubjectRef, SubjectClass>>,
+}
+
+/// The configuration's tenant subjects and principals, indexed once: rules ask about every
+/// subject and principal of the inventory.
+#[derive(Debug, Default)]
+struct TenantLookup {
+    /// IAM principal ARNs exactly as listed.
+    principals: HashSet<String>,
+    /// `(kind, namespace for service accounts, name)` of listed subjects.
+    subjects: HashSet<(String, Option<String>, String)>,
+}
+
+impl TenantLookup {
+    fn new(config: &Config) -> Self {
+        let mut out = Self::default();
+        for t in config.tenants.values() {
+            out.principals.extend(t.iam_principals.iter().cloned());
+            for s in &t.subjects {
+                if let Some((kind, ns, name)) = emrguard_config::parse_subject(s) {
+                    out.subjects.insert(subject_key(kind, ns, name));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The key of a subject in [`TenantLookup::subjects`]: the namespace only counts for service
+/// accounts.
+fn subject_key(
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+) -> (String, Option<String>, String) {
+    let namespace = if kind == "ServiceAccount" {
+        namespace.map(str::to_owned)
+    } else {
+        None
+    };
+    (kind.to_owned(), namespace, name.to_owned())
 }
 
 /// An IAM principal's policies and what they add up to, computed once per audit.
@@ -71,6 +113,8 @@ impl<'a> CheckContext<'a> {
             iam_analyzer: Mutex::new(Analyzer::new(inventory)),
             iam_analyses: Mutex::new(HashMap::new()),
             usable_roles: OnceLock::new(),
+            tenant_lookup: OnceLock::new(),
+            subject_classes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -136,8 +180,27 @@ impl<'a> CheckContext<'a> {
             .get_or_init(|| crate::rules::rbac::compute_tenant_capabilities(self))
     }
 
-    /// Classifies an RBAC subject or access entry.
+    /// Classifies an RBAC subject or access entry (once per audit: the RBAC rules and the
+    /// path rule ask about the same subjects).
     pub fn classify_rbac_subject(&self, subject: &SubjectRef) -> SubjectClass {
+        // A poisoned lock only means another rule panicked mid-insert; the map is still valid.
+        if let Some(class) = self
+            .subject_classes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(subject)
+        {
+            return *class;
+        }
+        let class = self.classify_rbac_subject_uncached(subject);
+        self.subject_classes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(subject.clone(), class);
+        class
+    }
+
+    fn classify_rbac_subject_uncached(&self, subject: &SubjectRef) -> SubjectClass {
         let class = match subject.kind {
             SubjectKind::AccessEntry => self.classify_principal(&subject.name),
             kind => {
@@ -211,10 +274,12 @@ impl<'a> CheckContext<'a> {
 
     /// Whether an IAM principal is listed under a tenant in the configuration.
     pub fn is_configured_tenant_principal(&self, arn: &str) -> bool {
-        self.config
-            .tenants
-            .values()
-            .any(|t| t.iam_principals.iter().any(|p| p == arn))
+        self.tenant_lookup().principals.contains(arn)
+    }
+
+    fn tenant_lookup(&self) -> &TenantLookup {
+        self.tenant_lookup
+            .get_or_init(|| TenantLookup::new(self.config))
     }
 
     /// Whether `namespace` is an EMR namespace (of a live virtual cluster).
@@ -224,15 +289,9 @@ impl<'a> CheckContext<'a> {
 
     /// Whether a subject is listed as a tenant subject in the configuration.
     pub fn is_configured_tenant(&self, kind: &str, namespace: Option<&str>, name: &str) -> bool {
-        self.config
-            .tenants
-            .values()
-            .flat_map(|t| t.subjects.iter())
-            .any(|s| {
-                emrguard_config::parse_subject(s).is_some_and(|(k, ns, n)| {
-                    k == kind && n == name && (k != "ServiceAccount" || ns == namespace)
-                })
-            })
+        self.tenant_lookup()
+            .subjects
+            .contains(&subject_key(kind, namespace, name))
     }
 
     /// Classifies a Kubernetes subject (`User`, `Group` or `ServiceAccount`).

@@ -14,6 +14,7 @@ pub mod rules;
 pub mod suppress;
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use emrguard_config::Config;
 use emrguard_model::{CoverageGap, Inventory};
@@ -74,11 +75,34 @@ fn selected(meta: &RuleMeta, config: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs every selected rule over the inventory.
+/// Rules that take the longest on large snapshots (the access graph, submitter and trust
+/// scans), started first so that no thread is left with a long rule at the end.
+const LONGEST_FIRST: [&str; 4] = ["PATH001", "EXR005", "NODE001", "EXR004"];
+
+/// Worker threads for [`audit`]: the machine's cores, at most 8.
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 8)
+}
+
+/// Runs every selected rule over the inventory, on as many threads as the machine has cores
+/// (see [`audit_with_threads`]).
 pub fn audit(inventory: &Inventory, config: &Config, releases: &ReleaseCatalog) -> AuditResult {
+    audit_with_threads(inventory, config, releases, default_threads())
+}
+
+/// Runs every selected rule over the inventory on up to `threads` threads. Rules share the
+/// context's lazily built caches; the result does not depend on the number of threads
+/// (findings are sorted, and `rules_run` is in code order).
+pub fn audit_with_threads(
+    inventory: &Inventory,
+    config: &Config,
+    releases: &ReleaseCatalog,
+    threads: usize,
+) -> AuditResult {
     let cx = CheckContext::new(inventory, config, releases);
-    let mut findings = Vec::new();
-    let mut rules_run = Vec::new();
+    let mut to_run: Vec<&'static dyn Rule> = Vec::new();
     let mut skipped_rules = Vec::new();
     for rule in all_rules() {
         let meta = rule.meta();
@@ -102,8 +126,36 @@ pub fn audit(inventory: &Inventory, config: &Config, releases: &ReleaseCatalog) 
             });
             continue;
         }
+        to_run.push(rule);
+    }
+    let rules_run: Vec<String> = to_run.iter().map(|r| r.meta().code.to_owned()).collect();
+    // Indexes into `to_run`, longest rules first.
+    let mut order: Vec<usize> = (0..to_run.len()).collect();
+    order.sort_by_key(|&i| {
+        to_run.get(i).map_or(LONGEST_FIRST.len(), |r| {
+            LONGEST_FIRST
+                .iter()
+                .position(|c| *c == r.meta().code)
+                .unwrap_or(LONGEST_FIRST.len())
+        })
+    });
+    let outputs = par_map(&order, threads, |&i| {
         let mut out = Vec::new();
-        rule.check(&cx, &mut out);
+        if let Some(rule) = to_run.get(i) {
+            rule.check(&cx, &mut out);
+        }
+        (i, out)
+    });
+    // Back in code order, as when the rules ran one after another.
+    let mut by_rule: Vec<Vec<Finding>> = vec![Vec::new(); to_run.len()];
+    for (i, out) in outputs {
+        if let Some(slot) = by_rule.get_mut(i) {
+            *slot = out;
+        }
+    }
+    let mut findings = Vec::new();
+    for (rule, mut out) in to_run.iter().zip(by_rule) {
+        let meta = rule.meta();
         if let Some(sev) = config
             .rules
             .severity
@@ -116,7 +168,6 @@ pub fn audit(inventory: &Inventory, config: &Config, releases: &ReleaseCatalog) 
             }
         }
         findings.extend(out);
-        rules_run.push(meta.code.to_owned());
     }
     let mut seen = BTreeSet::new();
     findings.retain(|f| seen.insert(f.fingerprint.clone()));
@@ -127,6 +178,43 @@ pub fn audit(inventory: &Inventory, config: &Config, releases: &ReleaseCatalog) 
         skipped_rules,
         coverage_gaps: inventory.coverage_gaps(),
     }
+}
+
+/// Maps `f` over `items` on up to `threads` scoped threads, handing items out one at a time;
+/// results are in `items` order.
+fn par_map<T, R, F>(items: &[T], threads: usize, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let workers = threads.min(items.len());
+    if workers <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        out.push((i, f(item)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A worker only panics if a rule does; re-raise it on this thread.
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Sorts findings deterministically: practice, severity (highest first), code, resources.

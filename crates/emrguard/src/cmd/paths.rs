@@ -113,7 +113,7 @@ fn render_text(paths: &[PathOut]) -> String {
                 ""
             };
             let _ = writeln!(out, "    -> {}: {}{broad}", edge.kind, edge.text);
-            for ev in &edge.evidence {
+            for ev in edge.evidence.iter() {
                 let at = ev
                     .source
                     .as_ref()

@@ -21,7 +21,7 @@ use emrguard_iam::privilege::PrivilegeKind;
 use emrguard_iam::trust::{
     analyze_emr_trust, can_assume_service, can_assume_web_identity, ClusterTrustContext, TrustScope,
 };
-use emrguard_iam::{glob_matches, Catalog, StatementRef};
+use emrguard_iam::{glob_matches_lowercase, Catalog, StatementRef};
 use emrguard_model::aws::{IamRole, IamUser, ManagedPolicy};
 use emrguard_model::emr::{is_emr_service_linked_role, IRSA_ANNOTATION, POD_IDENTITY_PRINCIPAL};
 use emrguard_model::inventory::ExecutionRoleUse;
@@ -317,10 +317,9 @@ fn document_may_allow(doc: &PolicyDocument, targets: &[String]) -> bool {
         st.effect == Effect::Allow
             && (st.not_action.is_some()
                 || st.action.as_ref().is_some_and(|actions| {
-                    actions.iter().any(|a| {
-                        let a = a.to_ascii_lowercase();
-                        targets.iter().any(|t| glob_matches(&a, t))
-                    })
+                    actions
+                        .iter()
+                        .any(|a| targets.iter().any(|t| glob_matches_lowercase(a, t)))
                 }))
     })
 }

@@ -6,7 +6,7 @@ use emrguard_model::aws::{
     Instance, LaunchTemplateSpec, LaunchTemplateVersion, MetadataOptions, Nodegroup,
 };
 use emrguard_model::inventory::area;
-use emrguard_model::k8s::StringMap;
+use emrguard_model::k8s::{Pod, StringMap};
 use emrguard_model::Inventory;
 
 use crate::context::CheckContext;
@@ -171,7 +171,26 @@ fn node_label_matches(node_label: &str, labels: &StringMap) -> bool {
 }
 
 /// Whether EMR pods can land on the node group, and why (for the evidence).
-fn emr_schedulable(cx: &CheckContext<'_>, ng: &Nodegroup) -> (bool, Vec<String>) {
+/// The pods in EMR namespaces (found once, not once per node group).
+fn emr_pods<'a>(cx: &CheckContext<'a>) -> Vec<&'a Pod> {
+    cx.inventory
+        .pods
+        .iter()
+        .filter(|p| {
+            p.metadata
+                .namespace
+                .as_deref()
+                .is_some_and(|ns| cx.is_emr_namespace(ns))
+        })
+        .collect()
+}
+
+/// Whether EMR pods (`emr_pods`) can land on the node group, and why (for the evidence).
+fn emr_schedulable(
+    cx: &CheckContext<'_>,
+    ng: &Nodegroup,
+    emr_pods: &[&Pod],
+) -> (bool, Vec<String>) {
     let labels = node_group_labels(ng);
     let name = &ng.nodegroup_name;
     let live: Vec<_> = cx
@@ -203,17 +222,6 @@ fn emr_schedulable(cx: &CheckContext<'_>, ng: &Nodegroup) -> (bool, Vec<String>)
             vec![format!("every live virtual cluster pins its pods with a `nodeLabel` that node group `{name}` does not carry")],
         );
     }
-    let emr_pods: Vec<_> = cx
-        .inventory
-        .pods
-        .iter()
-        .filter(|p| {
-            p.metadata
-                .namespace
-                .as_deref()
-                .is_some_and(|ns| cx.is_emr_namespace(ns))
-        })
-        .collect();
     let selects = |selector: &StringMap| selector.iter().all(|(k, v)| labels.get(k) == Some(v));
     if !emr_pods.is_empty()
         && emr_pods
@@ -329,6 +337,7 @@ impl Rule for NodeImdsReachable {
             .inventory
             .cluster()
             .map_or("CLUSTER", |c| c.name.as_str());
+        let emr_pods = emr_pods(cx);
         for ng in &cx.inventory.nodegroups {
             let name = ng.nodegroup_name.as_str();
             let cluster = ng.cluster_name.as_deref().unwrap_or(cluster_name);
@@ -368,7 +377,7 @@ impl Rule for NodeImdsReachable {
                     )
                 }
             };
-            let (schedulable, why) = emr_schedulable(cx, ng);
+            let (schedulable, why) = emr_schedulable(cx, ng, &emr_pods);
             if !schedulable {
                 continue;
             }

@@ -5,7 +5,7 @@
 
 pub mod tenant_path_to_privileged_role;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use emrguard_graph::{parse_tier, principal_key, NodeKey};
 use emrguard_iam::Tier;
@@ -58,7 +58,7 @@ fn may_submit(cx: &CheckContext<'_>, role: &emrguard_model::aws::IamRole) -> boo
                 SUBMIT_ACTIONS.iter().any(|a| {
                     patterns
                         .iter()
-                        .any(|p| emrguard_iam::glob_matches(&p.to_ascii_lowercase(), a))
+                        .any(|p| emrguard_iam::glob_matches_lowercase(p, a))
                 })
             };
             match (&raw.action, &raw.not_action) {
@@ -69,26 +69,40 @@ fn may_submit(cx: &CheckContext<'_>, role: &emrguard_model::aws::IamRole) -> boo
         })
 }
 
-fn tenant_of_principal(cx: &CheckContext<'_>, arn: &str) -> Option<String> {
-    let wanted = normalise_principal_arn(arn);
-    cx.config
-        .tenants
-        .iter()
-        .find(|(_, t)| {
-            t.iam_principals
-                .iter()
-                .any(|p| p == arn || normalise_principal_arn(p) == wanted)
-        })
-        .map(|(name, _)| name.clone())
+/// The tenant that lists each principal (by normalised ARN) and subject (as written); the
+/// first tenant in name order wins, as when the tenants are searched in order.
+struct Owners {
+    principals: HashMap<String, String>,
+    subjects: HashMap<String, String>,
 }
 
-fn tenant_of_subject(cx: &CheckContext<'_>, node: &NodeKey) -> Option<String> {
-    let written = node.name();
-    cx.config
-        .tenants
-        .iter()
-        .find(|(_, t)| t.subjects.contains(&written))
-        .map(|(name, _)| name.clone())
+impl Owners {
+    fn new(cx: &CheckContext<'_>) -> Self {
+        let mut principals = HashMap::new();
+        let mut subjects = HashMap::new();
+        for (name, t) in &cx.config.tenants {
+            for p in &t.iam_principals {
+                principals
+                    .entry(normalise_principal_arn(p))
+                    .or_insert_with(|| name.clone());
+            }
+            for s in &t.subjects {
+                subjects.entry(s.clone()).or_insert_with(|| name.clone());
+            }
+        }
+        Self {
+            principals,
+            subjects,
+        }
+    }
+
+    fn of_principal(&self, arn: &str) -> Option<String> {
+        self.principals.get(&normalise_principal_arn(arn)).cloned()
+    }
+
+    fn of_subject(&self, node: &NodeKey) -> Option<String> {
+        self.subjects.get(&node.name()).cloned()
+    }
 }
 
 fn source(cx: &CheckContext<'_>, node: NodeKey, tenant: Option<String>) -> PathSource {
@@ -131,6 +145,7 @@ pub fn tenant_sources(cx: &CheckContext<'_>) -> Vec<PathSource> {
             arns.insert(role.arn.clone());
         }
     }
+    let owners = Owners::new(cx);
     let mut out: Vec<PathSource> = Vec::new();
     let mut seen: BTreeSet<NodeKey> = BTreeSet::new();
     for arn in &arns {
@@ -139,12 +154,12 @@ pub fn tenant_sources(cx: &CheckContext<'_>) -> Vec<PathSource> {
         }
         let key = principal_key(cx.inventory, arn);
         if matches!(&key, NodeKey::IamRole(a) if execution_roles.contains(&normalise_principal_arn(a)))
-            && tenant_of_principal(cx, arn).is_none()
+            && owners.of_principal(arn).is_none()
         {
             continue;
         }
         if seen.insert(key.clone()) {
-            out.push(source(cx, key, tenant_of_principal(cx, arn)));
+            out.push(source(cx, key, owners.of_principal(arn)));
         }
     }
 
@@ -192,7 +207,7 @@ pub fn tenant_sources(cx: &CheckContext<'_>) -> Vec<PathSource> {
             continue;
         }
         seen.insert(key.clone());
-        let tenant = tenant_of_subject(cx, &key);
+        let tenant = owners.of_subject(&key);
         out.push(source(cx, key, tenant));
     }
     out.sort_by(|a, b| a.node.cmp(&b.node));

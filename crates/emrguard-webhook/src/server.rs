@@ -66,6 +66,9 @@ pub struct ServerOptions {
     pub shutdown_delay: Duration,
     /// How long open connections get to finish after the listener closes.
     pub shutdown_timeout: Duration,
+    /// Threads that serve requests; `None` for one per core. One is often best when the pod's
+    /// CPU limit is about a core: requests then never wait for a thread to be woken.
+    pub workers: Option<usize>,
 }
 
 impl ServerOptions {
@@ -82,6 +85,7 @@ impl ServerOptions {
             write_timeout: Duration::from_secs(10),
             reload_interval: Duration::from_secs(1),
             shutdown_delay: Duration::ZERO,
+            workers: None,
             shutdown_timeout: Duration::from_secs(25),
         }
     }
@@ -252,10 +256,11 @@ impl Server {
 /// # Errors
 /// [`ServerError`] when the server cannot start.
 pub fn serve_until_signal(options: ServerOptions, engine: PolicyEngine) -> Result<(), ServerError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(ServerError::Runtime)?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = options.workers {
+        builder.worker_threads(workers.max(1));
+    }
+    let runtime = builder.enable_all().build().map_err(ServerError::Runtime)?;
     runtime.block_on(async move {
         let namespaces = engine.namespaces();
         let modes = PolicyCode::ALL
@@ -276,7 +281,8 @@ pub fn serve_until_signal(options: ServerOptions, engine: PolicyEngine) -> Resul
         );
         let server = Server::bind(options, engine).await?;
         if let Ok(addr) = server.local_addr() {
-            tracing::info!(%addr, path = VALIDATE_PATH, "serving admission reviews");
+            let workers = tokio::runtime::Handle::current().metrics().num_workers();
+            tracing::info!(%addr, path = VALIDATE_PATH, workers, "serving admission reviews");
         }
         server.run(termination_signal()).await
     })

@@ -139,6 +139,8 @@ fn certs_serve_review_log_and_sigterm() {
             &format!("127.0.0.1:{port}"),
             "--emr-namespace",
             "emr",
+            "--workers",
+            "1",
         ])
         .arg("--tls-cert")
         .arg(certs.join("tls.crt"))
@@ -256,6 +258,12 @@ fn certs_serve_review_log_and_sigterm() {
         .iter()
         .any(|d| d["violations"][0]["mode"] == "warn" && d["allowed"] == true));
     assert!(lines.iter().any(|l| l["message"] == "stopped"), "{log}");
+    // The runtime itself reports the worker count it was built with.
+    let serving = lines
+        .iter()
+        .find(|l| l["message"] == "serving admission reviews")
+        .expect("a start line");
+    assert_eq!(serving["workers"], 1, "{serving}");
 }
 
 #[test]

@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// Seconds open connections get to finish after that.
     #[arg(long, value_name = "SECS", default_value_t = 25)]
     pub shutdown_timeout: u64,
+    /// Threads serving requests (default: one per core); 1 suits a pod limited to about a
+    /// core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
 }
 
 /// Arguments of `emrguard webhook manifests`.
@@ -189,6 +193,7 @@ fn serve(args: &ServeArgs) -> CmdResult {
     options.write_timeout = Duration::from_secs(args.write_timeout.max(1));
     options.shutdown_delay = Duration::from_secs(args.shutdown_delay);
     options.shutdown_timeout = Duration::from_secs(args.shutdown_timeout);
+    options.workers = args.workers.map(usize::from);
     let _log = logging::init_json();
     server::serve_until_signal(options, engine)?;
     Ok(ExitCode::SUCCESS)

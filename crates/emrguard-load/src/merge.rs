@@ -5,7 +5,7 @@
 //! the describe output, which has more fields. Access entries merge by principal ARN.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::Hash;
+use std::hash::{Hash, Hasher as _};
 
 use emrguard_model::aws::{
     AccessEntry, CloudTrailEvent, JobRun, JobTemplate, ManagedEndpoint, PodIdentityAssociation,
@@ -17,26 +17,48 @@ use emrguard_model::Inventory;
 use crate::partial::{AccessEntryPiece, Described, Partial};
 use crate::LoadError;
 
-type NameKey = (Option<String>, String);
+/// A kept object's identity, borrowed from the object: (kind, namespace, name or id).
+type RefKey<'a> = (&'a str, Option<&'a str>, &'a str);
+
+/// The objects kept so far in one inventory list, found by key without copying the key:
+/// for each key hash the last kept index, and for each kept index the previous kept index
+/// with the same hash.
+#[derive(Debug, Default)]
+struct KeyIndex {
+    last: HashMap<u64, usize>,
+    previous: Vec<Option<usize>>,
+}
+
+fn key_hash(key: &RefKey<'_>) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
 
 #[derive(Debug, Default)]
 struct Seen {
-    namespaces: HashSet<NameKey>,
-    service_accounts: HashSet<NameKey>,
-    roles: HashSet<NameKey>,
-    cluster_roles: HashSet<NameKey>,
-    role_bindings: HashSet<NameKey>,
-    cluster_role_bindings: HashSet<NameKey>,
-    config_maps: HashSet<NameKey>,
-    secrets: HashSet<NameKey>,
-    pods: HashSet<NameKey>,
-    workloads: HashSet<(String, NameKey)>,
+    namespaces: KeyIndex,
+    service_accounts: KeyIndex,
+    roles: KeyIndex,
+    cluster_roles: KeyIndex,
+    role_bindings: KeyIndex,
+    cluster_role_bindings: KeyIndex,
+    config_maps: KeyIndex,
+    secrets: KeyIndex,
+    pods: KeyIndex,
+    workloads: KeyIndex,
     webhooks: HashSet<(String, String)>,
-    services: HashSet<NameKey>,
-    network_policies: HashSet<NameKey>,
-    nodes: HashSet<NameKey>,
-    arns: HashSet<(&'static str, String)>,
+    services: KeyIndex,
+    network_policies: KeyIndex,
+    nodes: KeyIndex,
+    iam_users: KeyIndex,
+    iam_groups: KeyIndex,
+    iam_roles: KeyIndex,
+    managed_policies: KeyIndex,
     ids: HashSet<(&'static str, String)>,
+    subnets: KeyIndex,
+    security_groups: KeyIndex,
+    instances: KeyIndex,
     event_ids: HashSet<String>,
 }
 
@@ -61,8 +83,62 @@ pub(crate) struct Merger {
     load_balancer_tags: Vec<(String, Vec<Tag>)>,
 }
 
-fn name_key(meta: &emrguard_model::k8s::ObjectMeta) -> Option<NameKey> {
-    (!meta.name.is_empty()).then(|| (meta.namespace.clone(), meta.name.clone()))
+fn name_key(meta: &emrguard_model::k8s::ObjectMeta) -> Option<RefKey<'_>> {
+    (!meta.name.is_empty()).then_some(("", meta.namespace.as_deref(), meta.name.as_str()))
+}
+
+fn id_key(id: &str) -> Option<RefKey<'_>> {
+    (!id.is_empty()).then_some(("", None, id))
+}
+
+/// [`append_unique`] with keys borrowed from the objects: the same result, without copying
+/// every name into a set.
+fn append_unique_indexed<T>(
+    dst: &mut Vec<T>,
+    index: &mut KeyIndex,
+    src: Vec<T>,
+    key: impl Fn(&T) -> Option<RefKey<'_>>,
+) -> usize {
+    append_unique_hashed(dst, index, src, key, key_hash)
+}
+
+fn append_unique_hashed<T>(
+    dst: &mut Vec<T>,
+    index: &mut KeyIndex,
+    src: Vec<T>,
+    key: impl Fn(&T) -> Option<RefKey<'_>>,
+    hash: impl Fn(&RefKey<'_>) -> u64,
+) -> usize {
+    let mut dropped = 0;
+    dst.reserve(src.len());
+    // Objects put in `dst` some other way are not indexed, as they were not seen before.
+    index.previous.resize(dst.len(), None);
+    for item in src {
+        let Some(k) = key(&item) else {
+            dst.push(item);
+            index.previous.push(None);
+            continue;
+        };
+        let hash = hash(&k);
+        let head = index.last.get(&hash).copied();
+        let mut at = head;
+        let mut duplicate = false;
+        while let Some(i) = at {
+            if dst.get(i).and_then(&key) == Some(k) {
+                duplicate = true;
+                break;
+            }
+            at = index.previous.get(i).copied().flatten();
+        }
+        if duplicate {
+            dropped += 1;
+        } else {
+            index.last.insert(hash, dst.len());
+            index.previous.push(head);
+            dst.push(item);
+        }
+    }
+    dropped
 }
 
 /// Appends the items of `src` whose key was not seen; returns how many were dropped.
@@ -149,54 +225,55 @@ impl Merger {
         let inv = &mut self.inv;
         let seen = &mut self.seen;
         let mut dropped = 0;
-        dropped += append_unique(
+        dropped += append_unique_indexed(
             &mut inv.namespaces,
             &mut seen.namespaces,
             p.namespaces,
             |o| name_key(&o.metadata),
         );
-        dropped += append_unique(
+        dropped += append_unique_indexed(
             &mut inv.service_accounts,
             &mut seen.service_accounts,
             p.service_accounts,
             |o| name_key(&o.metadata),
         );
-        dropped += append_unique(&mut inv.roles, &mut seen.roles, p.roles, |o| {
+        dropped += append_unique_indexed(&mut inv.roles, &mut seen.roles, p.roles, |o| {
             name_key(&o.metadata)
         });
-        dropped += append_unique(
+        dropped += append_unique_indexed(
             &mut inv.cluster_roles,
             &mut seen.cluster_roles,
             p.cluster_roles,
             |o| name_key(&o.metadata),
         );
-        dropped += append_unique(
+        dropped += append_unique_indexed(
             &mut inv.role_bindings,
             &mut seen.role_bindings,
             p.role_bindings,
             |o| name_key(&o.metadata),
         );
-        dropped += append_unique(
+        dropped += append_unique_indexed(
             &mut inv.cluster_role_bindings,
             &mut seen.cluster_role_bindings,
             p.cluster_role_bindings,
             |o| name_key(&o.metadata),
         );
-        dropped += append_unique(
+        dropped += append_unique_indexed(
             &mut inv.config_maps,
             &mut seen.config_maps,
             p.config_maps,
             |o| name_key(&o.metadata),
         );
-        dropped += append_unique(&mut inv.secrets, &mut seen.secrets, p.secrets, |o| {
+        dropped += append_unique_indexed(&mut inv.secrets, &mut seen.secrets, p.secrets, |o| {
             name_key(&o.metadata)
         });
-        dropped += append_unique(&mut inv.pods, &mut seen.pods, p.pods, |o| {
+        dropped += append_unique_indexed(&mut inv.pods, &mut seen.pods, p.pods, |o| {
             name_key(&o.metadata)
         });
-        dropped += append_unique(&mut inv.workloads, &mut seen.workloads, p.workloads, |o| {
-            name_key(&o.metadata).map(|k| (o.kind.as_str().to_owned(), k))
-        });
+        dropped +=
+            append_unique_indexed(&mut inv.workloads, &mut seen.workloads, p.workloads, |o| {
+                name_key(&o.metadata).map(|(_, ns, name)| (o.kind.as_str(), ns, name))
+            });
         dropped += append_unique(
             &mut inv.webhook_configurations,
             &mut seen.webhooks,
@@ -206,32 +283,37 @@ impl Merger {
                     .then(|| (format!("{:?}", o.kind), o.metadata.name.clone()))
             },
         );
-        dropped += append_unique(&mut inv.services, &mut seen.services, p.services, |o| {
+        dropped += append_unique_indexed(&mut inv.services, &mut seen.services, p.services, |o| {
             name_key(&o.metadata)
         });
-        dropped += append_unique(
+        dropped += append_unique_indexed(
             &mut inv.network_policies,
             &mut seen.network_policies,
             p.network_policies,
             |o| name_key(&o.metadata),
         );
-        dropped += append_unique(&mut inv.nodes, &mut seen.nodes, p.nodes, |o| {
+        dropped += append_unique_indexed(&mut inv.nodes, &mut seen.nodes, p.nodes, |o| {
             name_key(&o.metadata)
         });
-        dropped += append_unique(&mut inv.iam_users, &mut seen.arns, p.iam_users, |o| {
-            arn_key("user", &o.arn)
-        });
-        dropped += append_unique(&mut inv.iam_groups, &mut seen.arns, p.iam_groups, |o| {
-            arn_key("group", &o.arn)
-        });
-        dropped += append_unique(&mut inv.iam_roles, &mut seen.arns, p.iam_roles, |o| {
-            arn_key("role", &o.arn)
-        });
-        dropped += append_unique(
+        dropped +=
+            append_unique_indexed(&mut inv.iam_users, &mut seen.iam_users, p.iam_users, |o| {
+                id_key(&o.arn)
+            });
+        dropped += append_unique_indexed(
+            &mut inv.iam_groups,
+            &mut seen.iam_groups,
+            p.iam_groups,
+            |o| id_key(&o.arn),
+        );
+        dropped +=
+            append_unique_indexed(&mut inv.iam_roles, &mut seen.iam_roles, p.iam_roles, |o| {
+                id_key(&o.arn)
+            });
+        dropped += append_unique_indexed(
             &mut inv.managed_policies,
-            &mut seen.arns,
+            &mut seen.managed_policies,
             p.managed_policies,
-            |o| arn_key("policy", &o.arn),
+            |o| id_key(&o.arn),
         );
         dropped += append_unique(&mut inv.clusters, &mut seen.ids, p.clusters, |o| {
             arn_key("cluster", &o.name)
@@ -246,17 +328,17 @@ impl Merger {
                 ),
             )
         });
-        dropped += append_unique(&mut inv.subnets, &mut seen.ids, p.subnets, |o| {
-            arn_key("subnet", &o.subnet_id)
+        dropped += append_unique_indexed(&mut inv.subnets, &mut seen.subnets, p.subnets, |o| {
+            id_key(&o.subnet_id)
         });
         dropped += append_unique(&mut inv.route_tables, &mut seen.ids, p.route_tables, |o| {
             arn_key("route-table", &o.route_table_id)
         });
-        dropped += append_unique(
+        dropped += append_unique_indexed(
             &mut inv.security_groups,
-            &mut seen.ids,
+            &mut seen.security_groups,
             p.security_groups,
-            |o| arn_key("security-group", &o.group_id),
+            |o| id_key(&o.group_id),
         );
         dropped += append_unique(
             &mut inv.launch_template_versions,
@@ -272,9 +354,10 @@ impl Merger {
                 })
             },
         );
-        dropped += append_unique(&mut inv.instances, &mut seen.ids, p.instances, |o| {
-            arn_key("instance", &o.instance_id)
-        });
+        dropped +=
+            append_unique_indexed(&mut inv.instances, &mut seen.instances, p.instances, |o| {
+                id_key(&o.instance_id)
+            });
         dropped += append_unique(
             &mut inv.load_balancers,
             &mut seen.ids,
@@ -495,4 +578,66 @@ fn resolve_page_warnings(warnings: &mut Vec<String>) {
         }
     }
     *warnings = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Item = (Option<&'static str>, &'static str, u32);
+
+    fn item_key(item: &Item) -> Option<RefKey<'_>> {
+        (!item.1.is_empty()).then_some(("", item.0, item.1))
+    }
+
+    fn batches() -> Vec<Vec<Item>> {
+        let names = ["a", "b", "", "c", "a"];
+        let namespaces = [None, Some("x"), Some("y")];
+        let mut batches = Vec::new();
+        let mut n = 0;
+        for round in 0..4 {
+            let mut batch = Vec::new();
+            for (i, name) in names.iter().enumerate() {
+                if (i + round) % 3 != 0 {
+                    batch.push((namespaces[(i * round) % 3], *name, n));
+                    n += 1;
+                }
+            }
+            batches.push(batch);
+        }
+        batches
+    }
+
+    /// Keys borrowed from the kept items give what a set of copied keys gives, also when
+    /// every key has the same hash.
+    #[test]
+    fn indexed_dedup_equals_set_dedup() {
+        let mut expected: Vec<Item> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut expected_dropped = 0;
+        for batch in batches() {
+            expected_dropped += append_unique(&mut expected, &mut seen, batch, |o| {
+                (!o.1.is_empty()).then(|| (o.0.map(str::to_owned), o.1.to_owned()))
+            });
+        }
+        assert!(expected_dropped > 0);
+        assert!(expected.len() > 3);
+        for same_hash in [false, true] {
+            let mut kept: Vec<Item> = Vec::new();
+            let mut index = KeyIndex::default();
+            let mut dropped = 0;
+            for batch in batches() {
+                dropped += if same_hash {
+                    append_unique_hashed(&mut kept, &mut index, batch, item_key, |_| 7)
+                } else {
+                    append_unique_indexed(&mut kept, &mut index, batch, item_key)
+                };
+            }
+            assert_eq!(
+                (&kept, dropped),
+                (&expected, expected_dropped),
+                "{same_hash}"
+            );
+        }
+    }
 }

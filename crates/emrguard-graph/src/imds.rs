@@ -1,6 +1,6 @@
 //! Whether pods on a node group reach the instance metadata service (and so the node role).
 
-use emrguard_model::aws::{LaunchTemplateSpec, LaunchTemplateVersion, MetadataOptions, Nodegroup};
+use emrguard_model::aws::{MetadataOptions, Nodegroup};
 use emrguard_model::Inventory;
 
 /// What a node group's instances allow, as far as pods are concerned.
@@ -60,29 +60,6 @@ impl ImdsExposure {
     }
 }
 
-/// The launch template version a node group uses (`$Default` and `$Latest` resolved).
-pub fn resolve_launch_template<'a>(
-    inventory: &'a Inventory,
-    spec: &LaunchTemplateSpec,
-) -> Option<&'a LaunchTemplateVersion> {
-    let of_template = |v: &&LaunchTemplateVersion| {
-        (spec.id.is_some() && v.launch_template_id == spec.id)
-            || (spec.name.is_some() && v.launch_template_name == spec.name)
-    };
-    let mut versions = inventory
-        .launch_template_versions
-        .iter()
-        .filter(of_template);
-    match spec.version.as_deref().map(str::trim) {
-        None | Some("$Default") => versions.find(|v| v.default_version == Some(true)),
-        Some("$Latest") => versions.max_by_key(|v| v.version_number),
-        Some(n) => {
-            let n: i64 = n.parse().ok()?;
-            versions.find(|v| v.version_number == Some(n))
-        }
-    }
-}
-
 /// What a node group's launch template allows; `None` when its version is not in the
 /// snapshot. A node group without a launch template runs on EKS's default one (IMDSv1
 /// allowed, hop limit 2). Running instances of the group whose own options expose more are
@@ -97,7 +74,7 @@ pub fn node_group_exposure(inventory: &Inventory, ng: &Nodegroup) -> Option<Imds
             template: None,
         },
         Some(spec) => {
-            let version = resolve_launch_template(inventory, spec)?;
+            let version = inventory.launch_template_version(spec)?;
             let id = version
                 .launch_template_id
                 .as_deref()

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::{
     AccessEntry, CloudTrailEvent, EksCluster, IamGroup, IamRole, IamUser, Instance, JobRun,
-    JobTemplate, LaunchTemplateVersion, LoadBalancer, ManagedEndpoint, ManagedPolicy, Nodegroup,
-    PodIdentityAssociation, RouteTable, SecurityGroup, Subnet, VirtualCluster,
+    JobTemplate, LaunchTemplateSpec, LaunchTemplateVersion, LoadBalancer, ManagedEndpoint,
+    ManagedPolicy, Nodegroup, PodIdentityAssociation, RouteTable, SecurityGroup, Subnet,
+    VirtualCluster,
 };
 use crate::emr::{
     is_emr_operator_service_account, is_emr_service_linked_role, parse_emr_service_account,
@@ -417,6 +418,27 @@ impl Inventory {
             .policy_by_arn
             .get(arn)
             .and_then(|&i| self.managed_policies.get(i))
+    }
+
+    /// The launch template version a node group's `launchTemplate` names (`$Default`, or no
+    /// version, and `$Latest` resolved); `None` when that version is not in the snapshot.
+    pub fn launch_template_version(
+        &self,
+        spec: &LaunchTemplateSpec,
+    ) -> Option<&LaunchTemplateVersion> {
+        let of_template = |v: &&LaunchTemplateVersion| {
+            (spec.id.is_some() && v.launch_template_id == spec.id)
+                || (spec.name.is_some() && v.launch_template_name == spec.name)
+        };
+        let mut versions = self.launch_template_versions.iter().filter(of_template);
+        match spec.version.as_deref().map(str::trim) {
+            None | Some("$Default") => versions.find(|v| v.default_version == Some(true)),
+            Some("$Latest") => versions.max_by_key(|v| v.version_number),
+            Some(n) => {
+                let n: i64 = n.parse().ok()?;
+                versions.find(|v| v.version_number == Some(n))
+            }
+        }
     }
 
     /// A service account by namespace and name.

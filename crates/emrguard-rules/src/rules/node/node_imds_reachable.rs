@@ -2,9 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use emrguard_model::aws::{
-    Instance, LaunchTemplateSpec, LaunchTemplateVersion, MetadataOptions, Nodegroup,
-};
+use emrguard_model::aws::{Instance, MetadataOptions, Nodegroup};
 use emrguard_model::inventory::area;
 use emrguard_model::k8s::{Pod, StringMap};
 use emrguard_model::Inventory;
@@ -126,29 +124,6 @@ impl Imds {
                 ""
             }
         )
-    }
-}
-
-/// The launch template version a node group uses.
-fn resolve<'a>(
-    inventory: &'a Inventory,
-    spec: &LaunchTemplateSpec,
-) -> Option<&'a LaunchTemplateVersion> {
-    let of_template = |v: &&LaunchTemplateVersion| {
-        (spec.id.is_some() && v.launch_template_id == spec.id)
-            || (spec.name.is_some() && v.launch_template_name == spec.name)
-    };
-    let mut versions = inventory
-        .launch_template_versions
-        .iter()
-        .filter(of_template);
-    match spec.version.as_deref().map(str::trim) {
-        None | Some("$Default") => versions.find(|v| v.default_version == Some(true)),
-        Some("$Latest") => versions.max_by_key(|v| v.version_number),
-        Some(n) => {
-            let n: i64 = n.parse().ok()?;
-            versions.find(|v| v.version_number == Some(n))
-        }
     }
 }
 
@@ -354,7 +329,7 @@ impl Rule for NodeImdsReachable {
                 ),
                 Some(spec) => {
                     // A template version missing from the snapshot cannot be judged.
-                    let Some(version) = resolve(cx.inventory, spec) else {
+                    let Some(version) = cx.inventory.launch_template_version(spec) else {
                         continue;
                     };
                     let id = version

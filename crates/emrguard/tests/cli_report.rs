@@ -370,3 +370,38 @@ fn help_documents_exit_codes_and_pairing() {
         assert!(help.contains(needle), "{needle} missing from\n{help}");
     }
 }
+
+#[test]
+fn explain_prints_a_rule_page_by_code_or_name_and_the_expired_suppression_check() {
+    let by_code = emrguard().args(["explain", "rbac003"]).output().unwrap();
+    assert_eq!(by_code.status.code(), Some(0));
+    let page = stdout(&by_code);
+    assert!(page.starts_with("# RBAC003 "), "{page}");
+    assert!(page.contains("## Remediation"), "{page}");
+    let name = page
+        .lines()
+        .next()
+        .and_then(|l| l.split(' ').nth(2))
+        .unwrap()
+        .to_owned();
+    let by_name = emrguard().args(["explain", &name]).output().unwrap();
+    assert_eq!(stdout(&by_name), page);
+
+    // CFG001 is reported like a rule, so it is explained like one.
+    let cfg = emrguard().args(["explain", "CFG001"]).output().unwrap();
+    assert_eq!(cfg.status.code(), Some(0), "{}", stdout(&cfg));
+    let text = stdout(&cfg);
+    assert!(text.starts_with("# CFG001 expired-suppression"), "{text}");
+    assert!(text.contains("## Remediation"), "{text}");
+    let json = emrguard()
+        .args(["explain", "expired-suppression", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["code"], "CFG001");
+    assert_eq!(v["severity"], "low");
+    assert!(v["doc"].as_str().unwrap().contains("## Why is this bad?"));
+
+    let unknown = emrguard().args(["explain", "NOPE001"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+}

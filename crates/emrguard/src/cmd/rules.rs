@@ -84,10 +84,47 @@ pub fn list(args: &RulesArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether `code_or_name` names the expired-suppression check, which is not a rule of the
+/// registry (it runs after the audit, on the configuration) but is reported like one.
+fn is_expired_suppression(code_or_name: &str) -> bool {
+    use emrguard_rules::suppress::{EXPIRED_SUPPRESSION_CODE, EXPIRED_SUPPRESSION_NAME};
+    code_or_name.eq_ignore_ascii_case(EXPIRED_SUPPRESSION_CODE)
+        || code_or_name == EXPIRED_SUPPRESSION_NAME
+}
+
+/// `explain CFG001`: the expired-suppression check, in the same shape as a rule's page.
+fn explain_expired_suppression(format: Format) -> Result<String, CliError> {
+    use emrguard_rules::suppress::{
+        EXPIRED_SUPPRESSION_CODE as CODE, EXPIRED_SUPPRESSION_DOC as DOC,
+        EXPIRED_SUPPRESSION_NAME as NAME, EXPIRED_SUPPRESSION_SUMMARY as SUMMARY,
+    };
+    const PRACTICE: &str = "the suppressed rule's";
+    if format == Format::Json {
+        return to_json(&RuleJson {
+            code: CODE,
+            name: NAME,
+            summary: SUMMARY,
+            practice: PRACTICE,
+            severity: "low",
+            requires: &[],
+            doc: Some(DOC.to_owned()),
+        });
+    }
+    Ok(format!(
+        "# {CODE} {NAME}\n\n{SUMMARY}\n\n| Practice | Default severity | Needs |\n|---|---|---|\n| {PRACTICE} | low | emrguard.toml |\n\n{}\n",
+        DOC.trim()
+    ))
+}
+
 /// Runs `emrguard explain`.
 pub fn explain(args: &ExplainArgs) -> CmdResult {
     args.output
         .require(&[Format::Text, Format::Json, Format::Markdown])?;
+    if is_expired_suppression(&args.rule) {
+        let text = explain_expired_suppression(args.output.format)?;
+        args.output.emit(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let rule = emrguard_rules::find_rule(&args.rule).ok_or_else(|| {
         CliError(format!(
             "no rule with code or name {:?} (see `emrguard rules`)",

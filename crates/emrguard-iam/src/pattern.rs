@@ -165,11 +165,17 @@ fn utf8_len(first: u8) -> usize {
 
 /// Matches `input` against a glob of atoms, with `*` backtracking (linear in practice).
 pub(crate) fn glob_match(atoms: &[Atom], input: &[u8]) -> bool {
+    match_atoms(|p| atoms.get(p).copied(), atoms.len(), input)
+}
+
+/// The matching loop over `len` atoms read through `atom`, so that compiled patterns and
+/// plain patterns read byte by byte share it.
+fn match_atoms(atom: impl Fn(usize) -> Option<Atom>, len: usize, input: &[u8]) -> bool {
     let (mut p, mut s) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while let Some(&byte) = input.get(s) {
-        match atoms.get(p) {
-            Some(Atom::Byte(b)) if *b == byte => {
+        match atom(p) {
+            Some(Atom::Byte(b)) if b == byte => {
                 p += 1;
                 s += 1;
             }
@@ -192,10 +198,10 @@ pub(crate) fn glob_match(atoms: &[Atom], input: &[u8]) -> bool {
             },
         }
     }
-    while let Some(Atom::Star) = atoms.get(p) {
+    while let Some(Atom::Star) = atom(p) {
         p += 1;
     }
-    p == atoms.len() && s == input.len()
+    p == len && s == input.len()
 }
 
 fn atoms_of(tokens: &[Token], resolved: &[Option<String>]) -> Vec<Atom> {
@@ -398,37 +404,7 @@ fn plain_glob_match(pattern: &[u8], input: &[u8], fold: bool) -> bool {
             b => Atom::Byte(b),
         })
     };
-    let (mut p, mut s) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while let Some(&byte) = input.get(s) {
-        match atom(p) {
-            Some(Atom::Byte(b)) if b == byte => {
-                p += 1;
-                s += 1;
-            }
-            Some(Atom::One) => {
-                p += 1;
-                s += utf8_len(byte);
-            }
-            Some(Atom::Star) => {
-                star = Some((p + 1, s));
-                p += 1;
-            }
-            _ => match star {
-                Some((after_star, from)) => {
-                    let next = from + input.get(from).map_or(1, |b| utf8_len(*b));
-                    star = Some((after_star, next));
-                    p = after_star;
-                    s = next;
-                }
-                None => return false,
-            },
-        }
-    }
-    while let Some(Atom::Star) = atom(p) {
-        p += 1;
-    }
-    p == pattern.len() && s == input.len()
+    match_atoms(atom, pattern.len(), input)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

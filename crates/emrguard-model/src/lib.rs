@@ -10,6 +10,7 @@ pub mod aws;
 pub mod emr;
 pub mod inventory;
 pub mod k8s;
+pub mod parallel;
 pub mod policy;
 mod serde_util;
 pub mod source;

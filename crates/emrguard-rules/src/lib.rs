@@ -14,10 +14,9 @@ pub mod rules;
 pub mod suppress;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use emrguard_config::Config;
-use emrguard_model::{CoverageGap, Inventory};
+use emrguard_model::{parallel, CoverageGap, Inventory};
 use serde::{Deserialize, Serialize};
 
 pub use context::{CheckContext, SubjectClass};
@@ -79,17 +78,10 @@ fn selected(meta: &RuleMeta, config: &Config) -> Result<(), String> {
 /// scans), started first so that no thread is left with a long rule at the end.
 const LONGEST_FIRST: [&str; 4] = ["PATH001", "EXR005", "NODE001", "EXR004"];
 
-/// Worker threads for [`audit`]: the machine's cores, at most 8.
-fn default_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, 8)
-}
-
 /// Runs every selected rule over the inventory, on as many threads as the machine has cores
 /// (see [`audit_with_threads`]).
 pub fn audit(inventory: &Inventory, config: &Config, releases: &ReleaseCatalog) -> AuditResult {
-    audit_with_threads(inventory, config, releases, default_threads())
+    audit_with_threads(inventory, config, releases, parallel::threads())
 }
 
 /// Runs every selected rule over the inventory on up to `threads` threads. Rules share the
@@ -139,7 +131,7 @@ pub fn audit_with_threads(
                 .unwrap_or(LONGEST_FIRST.len())
         })
     });
-    let outputs = par_map(&order, threads, |&i| {
+    let outputs = parallel::par_map(&order, threads, |_, &i| {
         let mut out = Vec::new();
         if let Some(rule) = to_run.get(i) {
             rule.check(&cx, &mut out);
@@ -178,43 +170,6 @@ pub fn audit_with_threads(
         skipped_rules,
         coverage_gaps: inventory.coverage_gaps(),
     }
-}
-
-/// Maps `f` over `items` on up to `threads` scoped threads, handing items out one at a time;
-/// results are in `items` order.
-fn par_map<T, R, F>(items: &[T], threads: usize, f: F) -> Vec<R>
-where
-    T: Sync,
-    R: Send,
-    F: Fn(&T) -> R + Sync,
-{
-    let workers = threads.min(items.len());
-    if workers <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        out.push((i, f(item)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A worker only panics if a rule does; re-raise it on this thread.
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Sorts findings deterministically: practice, severity (highest first), code, resources.

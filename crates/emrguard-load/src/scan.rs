@@ -44,12 +44,77 @@ pub(crate) fn scan_loose(text: &str) -> Option<Vec<(String, TopValue<'_>)>> {
 }
 
 fn scan_with(text: &str, loose: bool) -> Option<Vec<(String, TopValue<'_>)>> {
-    let mut s = Scanner {
+    let scanner = Scanner {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         loose,
     };
+    walk_object(scanner, |s, key| {
+        if LIST_KEYS.contains(&key) {
+            s.list_value()
+        } else {
+            Some(TopValue::Raw(s.located_value()?))
+        }
+    })
+}
+
+/// A loose scan ([`scan_loose`]) of a JSON object that hands each element of its `items`
+/// list to `item` (which gets the element's offset and returns the offset just after it)
+/// instead of skipping it: each element is then read once. `items` is entered with an empty
+/// list; every other key keeps its value unparsed. `None` when the text is not a plain JSON
+/// object with an `items` list, or when `item` returns `None`.
+pub(crate) fn scan_with_items<'a>(
+    text: &'a str,
+    mut item: impl FnMut(usize) -> Option<usize>,
+) -> Option<Vec<(String, TopValue<'a>)>> {
+    let scanner = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        loose: true,
+    };
+    let mut items_seen = false;
+    let entries = walk_object(scanner, |s, key| {
+        if key != "items" || items_seen {
+            return Some(TopValue::Raw(s.located_value()?));
+        }
+        items_seen = true;
+        s.expect(b'[')?;
+        s.ws();
+        if s.peek()? == b']' {
+            s.pos += 1;
+            return Some(TopValue::List(Vec::new()));
+        }
+        loop {
+            s.ws();
+            let end = item(s.pos)?;
+            if end <= s.pos || end > s.bytes.len() {
+                return None;
+            }
+            s.pos = end;
+            s.ws();
+            match s.peek()? {
+                b',' => s.pos += 1,
+                b']' => {
+                    s.pos += 1;
+                    return Some(TopValue::List(Vec::new()));
+                }
+                _ => return None,
+            }
+        }
+    })?;
+    items_seen.then_some(entries)
+}
+
+/// Walks a whole-text JSON object, reading each key's value with `value` (called with the
+/// scanner just before the value), then fills in the lines. `None` when the text is not one
+/// plain JSON object or `value` gives up.
+fn walk_object<'a>(
+    mut s: Scanner<'a>,
+    mut value: impl FnMut(&mut Scanner<'a>, &'a str) -> Option<TopValue<'a>>,
+) -> Option<Vec<(String, TopValue<'a>)>> {
+    let text = s.text;
     s.ws();
     s.expect(b'{')?;
     let mut entries = Vec::new();
@@ -63,12 +128,8 @@ fn scan_with(text: &str, loose: bool) -> Option<Vec<(String, TopValue<'_>)>> {
             s.ws();
             s.expect(b':')?;
             s.ws();
-            let value = if LIST_KEYS.contains(&key) {
-                s.list_value()?
-            } else {
-                TopValue::Raw(s.located_value()?)
-            };
-            entries.push((key.to_owned(), value));
+            let v = value(&mut s, key)?;
+            entries.push((key.to_owned(), v));
             s.ws();
             match s.peek()? {
                 b',' => s.pos += 1,
@@ -82,79 +143,6 @@ fn scan_with(text: &str, loose: bool) -> Option<Vec<(String, TopValue<'_>)>> {
     }
     s.ws();
     if s.pos != s.bytes.len() {
-        return None;
-    }
-    add_lines(text, &mut entries);
-    Some(entries)
-}
-
-/// A loose scan ([`scan_loose`]) of a JSON object that hands each element of its `items`
-/// list to `item` (which gets the element's offset and returns the offset just after it)
-/// instead of skipping it: each element is then read once. `items` is entered with an empty
-/// list; every other key keeps its value unparsed. `None` when the text is not a plain JSON
-/// object with an `items` list, or when `item` returns `None`.
-pub(crate) fn scan_with_items<'a>(
-    text: &'a str,
-    mut item: impl FnMut(usize) -> Option<usize>,
-) -> Option<Vec<(String, TopValue<'a>)>> {
-    let mut s = Scanner {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        loose: true,
-    };
-    let mut items_seen = false;
-    s.ws();
-    s.expect(b'{')?;
-    let mut entries = Vec::new();
-    loop {
-        s.ws();
-        let key = s.key()?;
-        s.ws();
-        s.expect(b':')?;
-        s.ws();
-        let value = if key == "items" && !items_seen {
-            items_seen = true;
-            s.expect(b'[')?;
-            s.ws();
-            if s.peek()? == b']' {
-                s.pos += 1;
-            } else {
-                loop {
-                    s.ws();
-                    let end = item(s.pos)?;
-                    if end <= s.pos || end > s.bytes.len() {
-                        return None;
-                    }
-                    s.pos = end;
-                    s.ws();
-                    match s.peek()? {
-                        b',' => s.pos += 1,
-                        b']' => {
-                            s.pos += 1;
-                            break;
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            TopValue::List(Vec::new())
-        } else {
-            TopValue::Raw(s.located_value()?)
-        };
-        entries.push((key.to_owned(), value));
-        s.ws();
-        match s.peek()? {
-            b',' => s.pos += 1,
-            b'}' => {
-                s.pos += 1;
-                break;
-            }
-            _ => return None,
-        }
-    }
-    s.ws();
-    if s.pos != s.bytes.len() || !items_seen {
         return None;
     }
     add_lines(text, &mut entries);

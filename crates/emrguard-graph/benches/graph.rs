@@ -57,9 +57,9 @@ impl Lcg {
 
 fn rule(verbs: &[&str], group: &str, resources: &[&str]) -> PolicyRule {
     PolicyRule {
-        verbs: verbs.iter().map(|s| (*s).to_owned()).collect(),
-        api_groups: vec![group.to_owned()],
-        resources: resources.iter().map(|s| (*s).to_owned()).collect(),
+        verbs: verbs.iter().map(|s| (*s).into()).collect(),
+        api_groups: vec![group.into()],
+        resources: resources.iter().map(|s| (*s).into()).collect(),
         ..PolicyRule::default()
     }
 }
@@ -107,8 +107,8 @@ fn cluster_rules(rng: &mut Lcg) -> Vec<PolicyRule> {
 
 fn meta(name: String, namespace: Option<String>) -> ObjectMeta {
     ObjectMeta {
-        name,
-        namespace,
+        name: name.into(),
+        namespace: namespace.map(Into::into),
         ..ObjectMeta::default()
     }
 }
@@ -117,18 +117,18 @@ fn subject(rng: &mut Lcg, ns: usize) -> Subject {
     match rng.next(10) {
         0..=4 => Subject {
             kind: "User".into(),
-            name: format!("user-{}", rng.next(USERS)),
+            name: format!("user-{}", rng.next(USERS)).into(),
             ..Subject::default()
         },
         5..=7 => Subject {
             kind: "Group".into(),
-            name: format!("group-{}", rng.next(GROUPS)),
+            name: format!("group-{}", rng.next(GROUPS)).into(),
             ..Subject::default()
         },
         _ => Subject {
             kind: "ServiceAccount".into(),
-            name: format!("sa-{}", rng.next(2)),
-            namespace: Some(format!("ns-{ns}")),
+            name: format!("sa-{}", rng.next(2)).into(),
+            namespace: Some(format!("ns-{ns}").into()),
             ..Subject::default()
         },
     }
@@ -233,7 +233,7 @@ fn generate() -> Inventory {
                 role_ref: RoleRef {
                     api_group: "rbac.authorization.k8s.io".into(),
                     kind: kind.into(),
-                    name: role,
+                    name: emrguard_model::k8s::Text::from(role),
                 },
                 subjects: (0..1 + rng.next(3))
                     .map(|_| subject(&mut rng, ns))
@@ -282,7 +282,7 @@ fn generate() -> Inventory {
             .collect();
         subjects.push(Subject {
             kind: "User".into(),
-            name: format!("user-{i}"),
+            name: format!("user-{i}").into(),
             ..Subject::default()
         });
         inv.cluster_role_bindings.push(RoleBinding {
@@ -290,7 +290,7 @@ fn generate() -> Inventory {
             role_ref: RoleRef {
                 api_group: "rbac.authorization.k8s.io".into(),
                 kind: "ClusterRole".into(),
-                name: format!("cluster-role-{}", rng.next(CLUSTER_ROLES)),
+                name: format!("cluster-role-{}", rng.next(CLUSTER_ROLES)).into(),
             },
             subjects,
             ..RoleBinding::default()
@@ -299,18 +299,18 @@ fn generate() -> Inventory {
     let viewers: Vec<Subject> = (0..USERS)
         .map(|i| Subject {
             kind: "User".into(),
-            name: format!("user-{i}"),
+            name: format!("user-{i}").into(),
             ..Subject::default()
         })
         .chain((0..GROUPS).map(|i| Subject {
             kind: "Group".into(),
-            name: format!("group-{i}"),
+            name: format!("group-{i}").into(),
             ..Subject::default()
         }))
         .chain((0..SERVICE_ACCOUNT_SUBJECTS).map(|i| Subject {
             kind: "ServiceAccount".into(),
-            name: format!("sa-{}", i % 2),
-            namespace: Some(format!("ns-{}", i / 2)),
+            name: format!("sa-{}", i % 2).into(),
+            namespace: Some(format!("ns-{}", i / 2).into()),
             ..Subject::default()
         }))
         .collect();

@@ -122,7 +122,7 @@ pub fn host_network_forbidden(inventory: &Inventory, namespace: &str) -> bool {
             ns.metadata
                 .labels
                 .get("pod-security.kubernetes.io/enforce")
-                .map(String::as_str),
+                .map(|s| s.as_str()),
             Some("baseline" | "restricted")
         )
     })

@@ -485,7 +485,7 @@ impl AccessGraph<'_> {
                     );
                 }
                 if annotated.is_some_and(|a| {
-                    a == &role.arn || emrguard_model::emr::role_name_from_arn(a) == role.role_name
+                    *a == role.arn || emrguard_model::emr::role_name_from_arn(a) == role.role_name
                 }) {
                     evidence.push(
                         EdgeEvidence::new(

@@ -528,9 +528,9 @@ impl Prepared {
         for sa in &inventory.service_accounts {
             if let Some(ns) = &sa.metadata.namespace {
                 service_accounts
-                    .entry(ns.clone())
+                    .entry(ns.to_string())
                     .or_default()
-                    .push(sa.metadata.name.clone());
+                    .push(sa.metadata.name.to_string());
             }
         }
         for names in service_accounts.values_mut() {
@@ -554,7 +554,12 @@ impl Prepared {
         let endpoints = endpoints(inventory, &vcs);
 
         let mut namespaces: BTreeSet<String> = BTreeSet::new();
-        namespaces.extend(inventory.namespaces.iter().map(|n| n.metadata.name.clone()));
+        namespaces.extend(
+            inventory
+                .namespaces
+                .iter()
+                .map(|n| n.metadata.name.to_string()),
+        );
         namespaces.extend(service_accounts.keys().cloned());
         namespaces.extend(trust.by_namespace.keys().cloned());
         namespaces.extend(pod_identity_names.keys().cloned());
@@ -701,8 +706,8 @@ mod tests {
 
     fn rule(verbs: &[&str], resources: &[&str]) -> PolicyRule {
         PolicyRule {
-            verbs: verbs.iter().map(|s| (*s).to_owned()).collect(),
-            resources: resources.iter().map(|s| (*s).to_owned()).collect(),
+            verbs: verbs.iter().map(|s| (*s).into()).collect(),
+            resources: resources.iter().map(|s| (*s).into()).collect(),
             ..PolicyRule::default()
         }
     }

@@ -5,7 +5,7 @@ use std::fmt;
 use emrguard_model::inventory::{area, AwsAuth, AwsAuthMapping};
 use emrguard_model::k8s::{
     ConfigMap, Namespace, NetworkPolicy, Node, ObjectMeta, OwnerReference, Pod, PodTemplateSpec,
-    Role, RoleBinding, Secret, Service, ServiceAccount, StringMap, WebhookConfiguration,
+    Role, RoleBinding, Secret, Service, ServiceAccount, StringMap, Text, WebhookConfiguration,
     WebhookKind, Workload, WorkloadKind,
 };
 use emrguard_model::Source;
@@ -198,7 +198,7 @@ impl WorkloadRaw {
 struct SecretRaw {
     metadata: SecretMeta,
     #[serde(rename = "type", deserialize_with = "null_default")]
-    secret_type: Option<String>,
+    secret_type: Option<Text>,
     data: KeyNames,
     #[serde(rename = "stringData")]
     string_data: KeyNames,
@@ -230,12 +230,12 @@ impl SecretRaw {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct SecretMeta {
-    name: String,
-    namespace: Option<String>,
+    name: Text,
+    namespace: Option<Text>,
     #[serde(deserialize_with = "null_default")]
     labels: StringMap,
     annotations: SafeAnnotations,
-    uid: Option<String>,
+    uid: Option<Text>,
     #[serde(deserialize_with = "null_default")]
     owner_references: Vec<OwnerReference>,
 }
@@ -257,11 +257,11 @@ impl<'de> Deserialize<'de> for SafeAnnotations {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = StringMap::new();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<Text>()? {
                     if key == LAST_APPLIED {
                         map.next_value::<IgnoredAny>()?;
                     } else {
-                        let value = map.next_value::<String>()?;
+                        let value = map.next_value::<Text>()?;
                         out.insert(key, value);
                     }
                 }

@@ -280,7 +280,7 @@ impl Merger {
             p.webhook_configurations,
             |o| {
                 (!o.metadata.name.is_empty())
-                    .then(|| (format!("{:?}", o.kind), o.metadata.name.clone()))
+                    .then(|| (format!("{:?}", o.kind), o.metadata.name.to_string()))
             },
         );
         dropped += append_unique_indexed(&mut inv.services, &mut seen.services, p.services, |o| {

@@ -90,7 +90,7 @@ fn secrets_keep_metadata_and_key_names_only() {
     let db = inventory.secrets.first();
     assert_eq!(
         db.and_then(|s| s.metadata.annotations.get("team"))
-            .map(String::as_str),
+            .map(|s| s.as_str()),
         Some("data")
     );
     assert_eq!(

@@ -50,7 +50,7 @@ fn kubernetes_json_list_and_single_object() {
     );
     assert_eq!(
         sa.and_then(|s| s.metadata.annotations.get("eks.amazonaws.com/role-arn"))
-            .map(String::as_str),
+            .map(|s| s.as_str()),
         Some("arn:aws:iam::111122223333:role/myrole")
     );
     assert_eq!(
@@ -212,7 +212,7 @@ fn webhooks_services_network_policies_nodes() {
             .and_then(|e| e.to.first())
             .and_then(|t| t.ip_block.as_ref())
             .map(|b| b.except.clone()),
-        Some(vec!["169.254.169.254/32".to_owned()])
+        Some(vec!["169.254.169.254/32".into()])
     );
     assert_eq!(
         inv.nodes

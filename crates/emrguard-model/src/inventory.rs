@@ -228,8 +228,8 @@ fn meta_key(meta: &crate::k8s::ObjectMeta) -> (&str, &str) {
 
 fn ns_name(meta: &crate::k8s::ObjectMeta) -> (String, String) {
     (
-        meta.namespace.clone().unwrap_or_default(),
-        meta.name.clone(),
+        meta.namespace.as_deref().unwrap_or_default().to_owned(),
+        meta.name.to_string(),
     )
 }
 
@@ -340,7 +340,7 @@ impl Inventory {
             index.service_account.insert(ns_name(&sa.metadata), i);
         }
         for (i, ns) in self.namespaces.iter().enumerate() {
-            index.namespace.insert(ns.metadata.name.clone(), i);
+            index.namespace.insert(ns.metadata.name.to_string(), i);
         }
         for (i, sg) in self.security_groups.iter().enumerate() {
             index.security_group.insert(sg.group_id.clone(), i);
@@ -748,20 +748,20 @@ impl Inventory {
                         &arn,
                         ExecutionRoleUse {
                             via: "service-account-name".into(),
-                            namespace: Some(ns.clone()),
-                            object: sa.metadata.name.clone(),
+                            namespace: Some(ns.to_string()),
+                            object: sa.metadata.name.to_string(),
                         },
                     );
                 }
                 view.service_accounts.push(EmrServiceAccountView {
-                    namespace: ns,
-                    name: sa.metadata.name.clone(),
+                    namespace: ns.to_string(),
+                    name: sa.metadata.name.to_string(),
                     parsed: Some(parsed),
                 });
             } else if is_emr_operator_service_account(&sa.metadata.name) {
                 view.service_accounts.push(EmrServiceAccountView {
-                    namespace: ns,
-                    name: sa.metadata.name.clone(),
+                    namespace: ns.to_string(),
+                    name: sa.metadata.name.to_string(),
                     parsed: None,
                 });
             }
@@ -1013,8 +1013,8 @@ mod tests {
     fn finalize_sorts_stably() {
         let ns = |name: &str, uid: &str| Namespace {
             metadata: crate::k8s::ObjectMeta {
-                name: name.to_owned(),
-                uid: Some(uid.to_owned()),
+                name: name.into(),
+                uid: Some(uid.into()),
                 ..Default::default()
             },
             ..Namespace::default()

@@ -11,17 +11,21 @@ use crate::serde_util::null_default;
 use crate::source::Source;
 
 /// String-to-string map (labels, annotations, ConfigMap data).
-pub type StringMap = BTreeMap<String, String>;
+pub type StringMap = BTreeMap<Text, Text>;
+
+/// A string as the model keeps it: short ones (most names, labels, verbs) without a heap
+/// allocation.
+pub type Text = compact_str::CompactString;
 
 /// `metadata` of any object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ObjectMeta {
     /// `metadata.name`.
-    pub name: String,
+    pub name: Text,
     /// `metadata.namespace`; `None` for cluster-scoped objects.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
     /// `metadata.labels`.
     #[serde(
         deserialize_with = "null_default",
@@ -36,7 +40,7 @@ pub struct ObjectMeta {
     pub annotations: StringMap,
     /// `metadata.uid`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<Text>,
     /// `metadata.ownerReferences`.
     #[serde(
         deserialize_with = "null_default",
@@ -50,11 +54,11 @@ pub struct ObjectMeta {
 #[serde(rename_all = "camelCase", default)]
 pub struct OwnerReference {
     /// Owner's `apiVersion`.
-    pub api_version: String,
+    pub api_version: Text,
     /// Owner's kind.
-    pub kind: String,
+    pub kind: Text,
     /// Owner's name.
-    pub name: String,
+    pub name: Text,
     /// Whether the owner is the managing controller.
     pub controller: Option<bool>,
 }
@@ -123,7 +127,7 @@ pub struct ServiceAccount {
 #[serde(default)]
 pub struct LocalObjectReference {
     /// Name.
-    pub name: String,
+    pub name: Text,
 }
 
 /// One RBAC `PolicyRule`.
@@ -132,32 +136,32 @@ pub struct LocalObjectReference {
 pub struct PolicyRule {
     /// `verbs`.
     #[serde(deserialize_with = "null_default")]
-    pub verbs: Vec<String>,
+    pub verbs: Vec<Text>,
     /// `apiGroups`.
     #[serde(
         deserialize_with = "null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub api_groups: Vec<String>,
+    pub api_groups: Vec<Text>,
     /// `resources`.
     #[serde(
         deserialize_with = "null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub resources: Vec<String>,
+    pub resources: Vec<Text>,
     /// `resourceNames`.
     #[serde(
         deserialize_with = "null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub resource_names: Vec<String>,
+    pub resource_names: Vec<Text>,
     /// `nonResourceURLs`.
     #[serde(
         rename = "nonResourceURLs",
         deserialize_with = "null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
-    pub non_resource_urls: Vec<String>,
+    pub non_resource_urls: Vec<Text>,
 }
 
 /// A label selector (`matchLabels` and `matchExpressions`).
@@ -177,12 +181,12 @@ pub struct LabelSelector {
 #[serde(default)]
 pub struct LabelSelectorRequirement {
     /// Label key.
-    pub key: String,
+    pub key: Text,
     /// `In`, `NotIn`, `Exists` or `DoesNotExist`.
-    pub operator: String,
+    pub operator: Text,
     /// Values for `In` and `NotIn`.
     #[serde(deserialize_with = "null_default")]
-    pub values: Vec<String>,
+    pub values: Vec<Text>,
 }
 
 impl LabelSelector {
@@ -235,11 +239,11 @@ pub struct Role {
 #[serde(rename_all = "camelCase", default)]
 pub struct RoleRef {
     /// `apiGroup`.
-    pub api_group: String,
+    pub api_group: Text,
     /// `Role` or `ClusterRole`.
-    pub kind: String,
+    pub kind: Text,
     /// Name of the role.
-    pub name: String,
+    pub name: Text,
 }
 
 /// A binding subject.
@@ -247,15 +251,15 @@ pub struct RoleRef {
 #[serde(rename_all = "camelCase", default)]
 pub struct Subject {
     /// `User`, `Group` or `ServiceAccount`.
-    pub kind: String,
+    pub kind: Text,
     /// `apiGroup`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_group: Option<String>,
+    pub api_group: Option<Text>,
     /// Name.
-    pub name: String,
+    pub name: Text,
     /// Namespace (ServiceAccount subjects).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
 }
 
 /// A `RoleBinding` or `ClusterRoleBinding` (`metadata.namespace` tells which).
@@ -296,7 +300,7 @@ pub struct Secret {
     pub metadata: ObjectMeta,
     /// `type`, for example `kubernetes.io/service-account-token`.
     #[serde(rename = "type")]
-    pub secret_type: Option<String>,
+    pub secret_type: Option<Text>,
     /// The key names present in `data`/`stringData` (never the values).
     #[serde(skip_deserializing)]
     pub keys: Vec<String>,
@@ -310,9 +314,9 @@ pub struct Secret {
 #[serde(rename_all = "camelCase", default)]
 pub struct EnvVar {
     /// Name.
-    pub name: String,
+    pub name: Text,
     /// Literal value, if any.
-    pub value: Option<String>,
+    pub value: Option<Text>,
     /// `valueFrom`, if any.
     pub value_from: Option<EnvVarSource>,
 }
@@ -332,9 +336,9 @@ pub struct EnvVarSource {
 #[serde(default)]
 pub struct KeySelector {
     /// Object name.
-    pub name: String,
+    pub name: Text,
     /// Key.
-    pub key: String,
+    pub key: Text,
 }
 
 /// `envFrom` entry.
@@ -352,15 +356,15 @@ pub struct EnvFromSource {
 #[serde(rename_all = "camelCase", default)]
 pub struct Container {
     /// Name.
-    pub name: String,
+    pub name: Text,
     /// Image reference.
-    pub image: Option<String>,
+    pub image: Option<Text>,
     /// `command`.
     #[serde(deserialize_with = "null_default")]
-    pub command: Vec<String>,
+    pub command: Vec<Text>,
     /// `args`.
     #[serde(deserialize_with = "null_default")]
-    pub args: Vec<String>,
+    pub args: Vec<Text>,
     /// `env`.
     #[serde(deserialize_with = "null_default")]
     pub env: Vec<EnvVar>,
@@ -388,7 +392,7 @@ pub struct SecurityContext {
 #[serde(rename_all = "camelCase", default)]
 pub struct Volume {
     /// Name.
-    pub name: String,
+    pub name: Text,
     /// `secret.secretName`.
     pub secret: Option<SecretVolumeSource>,
     /// `hostPath.path`.
@@ -400,7 +404,7 @@ pub struct Volume {
 #[serde(rename_all = "camelCase", default)]
 pub struct SecretVolumeSource {
     /// Secret name.
-    pub secret_name: Option<String>,
+    pub secret_name: Option<Text>,
 }
 
 /// `hostPath` volume source.
@@ -408,7 +412,7 @@ pub struct SecretVolumeSource {
 #[serde(default)]
 pub struct HostPathVolumeSource {
     /// Path on the node.
-    pub path: String,
+    pub path: Text,
 }
 
 /// A pod spec (the parts that matter here).
@@ -416,9 +420,9 @@ pub struct HostPathVolumeSource {
 #[serde(rename_all = "camelCase", default)]
 pub struct PodSpec {
     /// `serviceAccountName`.
-    pub service_account_name: Option<String>,
+    pub service_account_name: Option<Text>,
     /// The deprecated `serviceAccount` alias.
-    pub service_account: Option<String>,
+    pub service_account: Option<Text>,
     /// `automountServiceAccountToken`.
     pub automount_service_account_token: Option<bool>,
     /// `hostNetwork`.
@@ -427,7 +431,7 @@ pub struct PodSpec {
     #[serde(rename = "hostPID")]
     pub host_pid: Option<bool>,
     /// `nodeName`.
-    pub node_name: Option<String>,
+    pub node_name: Option<Text>,
     /// `nodeSelector`.
     #[serde(deserialize_with = "null_default")]
     pub node_selector: StringMap,
@@ -478,7 +482,7 @@ pub struct PodTemplateSpec {
 #[serde(rename_all = "camelCase", default)]
 pub struct PodStatus {
     /// `phase`.
-    pub phase: Option<String>,
+    pub phase: Option<Text>,
 }
 
 /// A `Pod`.
@@ -568,18 +572,18 @@ pub struct Workload {
 pub struct WebhookRule {
     /// `operations` (`CREATE`, `UPDATE`, `DELETE`, `CONNECT`, `*`).
     #[serde(deserialize_with = "null_default")]
-    pub operations: Vec<String>,
+    pub operations: Vec<Text>,
     /// `apiGroups`.
     #[serde(deserialize_with = "null_default")]
-    pub api_groups: Vec<String>,
+    pub api_groups: Vec<Text>,
     /// `apiVersions`.
     #[serde(deserialize_with = "null_default")]
-    pub api_versions: Vec<String>,
+    pub api_versions: Vec<Text>,
     /// `resources`.
     #[serde(deserialize_with = "null_default")]
-    pub resources: Vec<String>,
+    pub resources: Vec<Text>,
     /// `scope` (`Cluster`, `Namespaced`, `*`).
-    pub scope: Option<String>,
+    pub scope: Option<Text>,
 }
 
 /// One webhook of a webhook configuration.
@@ -587,7 +591,7 @@ pub struct WebhookRule {
 #[serde(rename_all = "camelCase", default)]
 pub struct Webhook {
     /// Name.
-    pub name: String,
+    pub name: Text,
     /// `rules`.
     #[serde(deserialize_with = "null_default")]
     pub rules: Vec<WebhookRule>,
@@ -596,7 +600,7 @@ pub struct Webhook {
     /// `objectSelector`.
     pub object_selector: Option<LabelSelector>,
     /// `failurePolicy`.
-    pub failure_policy: Option<String>,
+    pub failure_policy: Option<Text>,
 }
 
 /// Which kind of admission webhook configuration.
@@ -647,13 +651,13 @@ pub struct Service {
 pub struct ServiceSpec {
     /// `type` (`ClusterIP`, `NodePort`, `LoadBalancer`, `ExternalName`).
     #[serde(rename = "type")]
-    pub service_type: Option<String>,
+    pub service_type: Option<Text>,
     /// `selector`.
     #[serde(deserialize_with = "null_default")]
     pub selector: StringMap,
     /// `loadBalancerSourceRanges`.
     #[serde(deserialize_with = "null_default")]
-    pub load_balancer_source_ranges: Vec<String>,
+    pub load_balancer_source_ranges: Vec<Text>,
 }
 
 /// A `NetworkPolicy` (egress `ipBlock`s are what matters here: IMDS blocking).
@@ -677,7 +681,7 @@ pub struct NetworkPolicySpec {
     pub pod_selector: LabelSelector,
     /// `policyTypes`.
     #[serde(deserialize_with = "null_default")]
-    pub policy_types: Vec<String>,
+    pub policy_types: Vec<Text>,
     /// `egress`.
     #[serde(deserialize_with = "null_default")]
     pub egress: Vec<NetworkPolicyEgressRule>,
@@ -709,10 +713,10 @@ pub struct NetworkPolicyPeer {
 #[serde(default)]
 pub struct IpBlock {
     /// `cidr`.
-    pub cidr: String,
+    pub cidr: Text,
     /// `except`.
     #[serde(deserialize_with = "null_default")]
-    pub except: Vec<String>,
+    pub except: Vec<Text>,
 }
 
 /// A `Node`.
@@ -734,5 +738,5 @@ pub struct Node {
 pub struct NodeSpec {
     /// `providerID` (`aws:///us-west-2a/i-...`).
     #[serde(rename = "providerID")]
-    pub provider_id: Option<String>,
+    pub provider_id: Option<Text>,
 }

@@ -70,18 +70,18 @@ fn rules(rng: &mut Lcg) -> Vec<PolicyRule> {
     (0..3 + rng.next(4))
         .map(|_| {
             let (group, resource) = *rng.pick(RESOURCES);
-            let verbs: Vec<String> = (0..1 + rng.next(3))
-                .map(|_| (*rng.pick(VERBS)).to_owned())
+            let verbs: Vec<_> = (0..1 + rng.next(3))
+                .map(|_| (*rng.pick(VERBS)).into())
                 .collect();
             let names = if rng.next(10) == 0 {
-                vec![format!("obj-{}", rng.next(20))]
+                vec![format!("obj-{}", rng.next(20)).into()]
             } else {
                 Vec::new()
             };
             PolicyRule {
                 verbs,
-                api_groups: vec![group.to_owned()],
-                resources: vec![resource.to_owned()],
+                api_groups: vec![group.into()],
+                resources: vec![resource.into()],
                 resource_names: names,
                 non_resource_urls: Vec::new(),
             }
@@ -93,18 +93,18 @@ fn subject(rng: &mut Lcg) -> Subject {
     match rng.next(10) {
         0..=5 => Subject {
             kind: "User".into(),
-            name: format!("user-{}", rng.next(USERS)),
+            name: format!("user-{}", rng.next(USERS)).into(),
             ..Subject::default()
         },
         6..=8 => Subject {
             kind: "Group".into(),
-            name: format!("group-{}", rng.next(GROUPS)),
+            name: format!("group-{}", rng.next(GROUPS)).into(),
             ..Subject::default()
         },
         _ => Subject {
             kind: "ServiceAccount".into(),
-            name: format!("sa-{}", rng.next(SERVICE_ACCOUNTS_PER_NAMESPACE)),
-            namespace: Some(format!("ns-{}", rng.next(NAMESPACES))),
+            name: format!("sa-{}", rng.next(SERVICE_ACCOUNTS_PER_NAMESPACE)).into(),
+            namespace: Some(format!("ns-{}", rng.next(NAMESPACES)).into()),
             ..Subject::default()
         },
     }
@@ -112,8 +112,8 @@ fn subject(rng: &mut Lcg) -> Subject {
 
 fn meta(name: String, namespace: Option<String>) -> ObjectMeta {
     ObjectMeta {
-        name,
-        namespace,
+        name: name.into(),
+        namespace: namespace.map(Into::into),
         ..ObjectMeta::default()
     }
 }
@@ -131,13 +131,13 @@ fn generate() -> Inventory {
         };
         role.metadata
             .labels
-            .insert("aggregate-to".into(), format!("agg-{}", i % 20));
+            .insert("aggregate-to".into(), format!("agg-{}", i % 20).into());
         if i < 20 {
             role.rules.clear();
             role.metadata.labels.clear();
             role.aggregation_rule = Some(AggregationRule {
                 cluster_role_selectors: vec![LabelSelector {
-                    match_labels: [("aggregate-to".to_owned(), format!("agg-{i}"))].into(),
+                    match_labels: [("aggregate-to".into(), format!("agg-{i}").into())].into(),
                     ..LabelSelector::default()
                 }],
             });
@@ -166,7 +166,7 @@ fn generate() -> Inventory {
                 role_ref: RoleRef {
                     api_group: "rbac.authorization.k8s.io".into(),
                     kind: kind.into(),
-                    name,
+                    name: name.into(),
                 },
                 subjects: (0..1 + rng.next(4)).map(|_| subject(&mut rng)).collect(),
                 ..RoleBinding::default()
@@ -178,21 +178,21 @@ fn generate() -> Inventory {
         let mut subjects: Vec<Subject> = (0..1 + rng.next(3)).map(|_| subject(&mut rng)).collect();
         subjects.push(Subject {
             kind: "User".into(),
-            name: format!("user-{i}"),
+            name: format!("user-{i}").into(),
             ..Subject::default()
         });
         if i < GROUPS {
             subjects.push(Subject {
                 kind: "Group".into(),
-                name: format!("group-{i}"),
+                name: format!("group-{i}").into(),
                 ..Subject::default()
             });
         }
         if i < NAMESPACES * SERVICE_ACCOUNTS_PER_NAMESPACE {
             subjects.push(Subject {
                 kind: "ServiceAccount".into(),
-                name: format!("sa-{}", i % SERVICE_ACCOUNTS_PER_NAMESPACE),
-                namespace: Some(format!("ns-{}", i / SERVICE_ACCOUNTS_PER_NAMESPACE)),
+                name: format!("sa-{}", i % SERVICE_ACCOUNTS_PER_NAMESPACE).into(),
+                namespace: Some(format!("ns-{}", i / SERVICE_ACCOUNTS_PER_NAMESPACE).into()),
                 ..Subject::default()
             });
         }
@@ -201,7 +201,7 @@ fn generate() -> Inventory {
             role_ref: RoleRef {
                 api_group: "rbac.authorization.k8s.io".into(),
                 kind: "ClusterRole".into(),
-                name: format!("cluster-role-{}", rng.next(CLUSTER_ROLES)),
+                name: format!("cluster-role-{}", rng.next(CLUSTER_ROLES)).into(),
             },
             subjects,
             ..RoleBinding::default()

@@ -48,7 +48,7 @@ pub struct StaticRule {
 impl StaticRule {
     /// The rule as a model [`PolicyRule`].
     pub fn to_policy_rule(&self) -> PolicyRule {
-        let owned = |xs: &[&str]| xs.iter().map(|s| (*s).to_owned()).collect();
+        let owned = |xs: &[&str]| xs.iter().map(|s| (*s).into()).collect();
         PolicyRule {
             verbs: owned(self.verbs),
             api_groups: owned(self.api_groups),

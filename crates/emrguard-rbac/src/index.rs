@@ -56,10 +56,10 @@ struct SymSet {
 }
 
 impl SymSet {
-    fn build(interner: &mut Interner, values: &[String], wildcard: &str) -> Self {
+    fn build(interner: &mut Interner, values: &[impl AsRef<str>], wildcard: &str) -> Self {
         Self {
-            any: values.iter().any(|v| v == wildcard),
-            syms: values.iter().map(|v| interner.intern(v)).collect(),
+            any: values.iter().any(|v| v.as_ref() == wildcard),
+            syms: values.iter().map(|v| interner.intern(v.as_ref())).collect(),
         }
     }
 
@@ -295,7 +295,7 @@ impl RbacIndex {
                 role.rules.clone(),
                 vec![None; role.rules.len()],
             );
-            role_ids.insert((namespace, role.metadata.name.clone()), id);
+            role_ids.insert((namespace.to_string(), role.metadata.name.to_string()), id);
         }
         for ((rules, origins), role) in
             aggregate_cluster_roles(&inventory.cluster_roles, &mut index.diagnostics)
@@ -305,7 +305,7 @@ impl RbacIndex {
                 rules,
                 origins,
             );
-            cluster_role_ids.insert(role.metadata.name.clone(), id);
+            cluster_role_ids.insert(role.metadata.name.to_string(), id);
         }
         // Binding ids follow ObjectRef order, so sorting grants by id is the documented order.
         let mut bindings: Vec<(bool, &RoleBinding)> = inventory
@@ -421,7 +421,9 @@ impl RbacIndex {
         // ClusterRoleBinding has none, so it fails); any other kind is an error.
         let (role, role_ref_object, unresolved) = match (role_ref.kind.as_str(), &namespace) {
             ("Role", Some(ns)) => {
-                let found = role_ids.get(&(ns.clone(), role_ref.name.clone())).copied();
+                let found = role_ids
+                    .get(&(ns.to_string(), role_ref.name.to_string()))
+                    .copied();
                 let missing = found.is_none().then(|| Diagnostic {
                     kind: DiagnosticKind::MissingRole,
                     object: Some(object.clone()),
@@ -437,7 +439,7 @@ impl RbacIndex {
                 )
             }
             ("ClusterRole", _) => {
-                let found = cluster_role_ids.get(&role_ref.name).copied();
+                let found = cluster_role_ids.get(role_ref.name.as_str()).copied();
                 let missing = found.is_none().then(|| Diagnostic {
                     kind: DiagnosticKind::MissingRole,
                     object: Some(object.clone()),
@@ -541,7 +543,7 @@ impl RbacIndex {
         }
         if let Some(ns) = &namespace {
             self.namespace_bindings
-                .entry(ns.clone())
+                .entry(ns.to_string())
                 .or_default()
                 .push(id);
         }
@@ -550,7 +552,7 @@ impl RbacIndex {
         }
         self.bindings.push(BindingEntry {
             object: Arc::new(object),
-            namespace,
+            namespace: namespace.map(|s| s.to_string()),
             role,
             role_ref: role_ref_object,
             subjects: binding.subjects.iter().cloned().map(Arc::new).collect(),
@@ -638,20 +640,22 @@ impl RbacIndex {
     }
 
     fn add_objects(&mut self, inventory: &Inventory) {
-        let ns_of = |m: &emrguard_model::k8s::ObjectMeta| m.namespace.clone().unwrap_or_default();
+        let ns_of = |m: &emrguard_model::k8s::ObjectMeta| {
+            m.namespace.as_deref().unwrap_or_default().to_owned()
+        };
         for pod in &inventory.pods {
             self.objects
                 .entry(ns_of(&pod.metadata))
                 .or_default()
                 .pods
                 .push((
-                    pod.metadata.name.clone(),
+                    pod.metadata.name.to_string(),
                     pod.spec.service_account().to_owned(),
                 ));
         }
         for secret in &inventory.secrets {
             let objects = self.objects.entry(ns_of(&secret.metadata)).or_default();
-            objects.secrets.push(secret.metadata.name.clone());
+            objects.secrets.push(secret.metadata.name.to_string());
             if secret.secret_type.as_deref() == Some("kubernetes.io/service-account-token") {
                 if let Some(sa) = secret
                     .metadata
@@ -660,7 +664,7 @@ impl RbacIndex {
                 {
                     objects
                         .token_secrets
-                        .push((secret.metadata.name.clone(), sa.clone()));
+                        .push((secret.metadata.name.to_string(), sa.to_string()));
                 }
             }
         }
@@ -669,14 +673,14 @@ impl RbacIndex {
                 .entry(ns_of(&sa.metadata))
                 .or_default()
                 .service_accounts
-                .push(sa.metadata.name.clone());
+                .push(sa.metadata.name.to_string());
         }
         for cm in &inventory.config_maps {
             self.objects
                 .entry(ns_of(&cm.metadata))
                 .or_default()
                 .config_maps
-                .push(cm.metadata.name.clone());
+                .push(cm.metadata.name.to_string());
         }
         for w in &inventory.workloads {
             let resource = crate::capability::workload_resource(w.kind);
@@ -684,21 +688,21 @@ impl RbacIndex {
                 .entry(ns_of(&w.metadata))
                 .or_default()
                 .workloads
-                .push((resource.1, w.metadata.name.clone()));
+                .push((resource.1, w.metadata.name.to_string()));
         }
         for webhook in &inventory.webhook_configurations {
             self.objects
                 .entry(String::new())
                 .or_default()
                 .webhooks
-                .push(webhook.metadata.name.clone());
+                .push(webhook.metadata.name.to_string());
         }
         for node in &inventory.nodes {
             self.objects
                 .entry(String::new())
                 .or_default()
                 .nodes
-                .push(node.metadata.name.clone());
+                .push(node.metadata.name.to_string());
         }
         // Listed once here: capability probes ask for them per subject and namespace.
         for role in &self.roles {

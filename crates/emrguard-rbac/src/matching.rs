@@ -78,7 +78,7 @@ mod tests {
     use super::*;
 
     fn rule(verbs: &[&str], groups: &[&str], resources: &[&str], names: &[&str]) -> PolicyRule {
-        let v = |xs: &[&str]| xs.iter().map(|s| (*s).to_owned()).collect();
+        let v = |xs: &[&str]| xs.iter().map(|s| (*s).into()).collect();
         PolicyRule {
             verbs: v(verbs),
             api_groups: v(groups),

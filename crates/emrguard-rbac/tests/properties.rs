@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use emrguard_model::k8s::{
     AggregationRule, LabelSelector, ObjectMeta, PolicyRule, Role, RoleBinding, RoleRef, Subject,
+    Text,
 };
 use emrguard_model::Inventory;
 use emrguard_rbac::matching::rule_allows;
@@ -21,8 +22,8 @@ const NAMESPACES: &[&str] = &["ns1", "ns2"];
 const USERS: &[&str] = &["u1", "u2", "system:serviceaccount:ns1:sa"];
 const SUBJECT_GROUPS: &[&str] = &["g1", "g2", "system:authenticated"];
 
-fn strings(xs: Vec<&str>) -> Vec<String> {
-    xs.into_iter().map(str::to_owned).collect()
+fn strings(xs: Vec<&str>) -> Vec<Text> {
+    xs.into_iter().map(Text::from).collect()
 }
 
 fn resource_rule() -> impl Strategy<Value = PolicyRule> {
@@ -93,7 +94,7 @@ fn subject() -> impl Strategy<Value = Subject> {
                 Subject {
                     kind: "ServiceAccount".into(),
                     name: n.into(),
-                    namespace: (!ns.is_empty()).then(|| ns.to_owned()),
+                    namespace: (!ns.is_empty()).then(|| ns.into()),
                     ..Subject::default()
                 }
             }),
@@ -103,8 +104,8 @@ fn subject() -> impl Strategy<Value = Subject> {
 fn role(name: &str, namespace: Option<&str>, rules: Vec<PolicyRule>) -> Role {
     Role {
         metadata: ObjectMeta {
-            name: name.to_owned(),
-            namespace: namespace.map(str::to_owned),
+            name: name.into(),
+            namespace: namespace.map(Text::from),
             ..ObjectMeta::default()
         },
         rules,
@@ -128,14 +129,14 @@ fn binding(id: usize, spec: &BindingSpec) -> RoleBinding {
     let (namespace, kind, role_index, subjects) = spec;
     RoleBinding {
         metadata: ObjectMeta {
-            name: format!("b{id}"),
-            namespace: namespace.map(str::to_owned),
+            name: format!("b{id}").into(),
+            namespace: namespace.map(Text::from),
             ..ObjectMeta::default()
         },
         role_ref: RoleRef {
             api_group: "rbac.authorization.k8s.io".into(),
-            kind: (*kind).to_owned(),
-            name: format!("r{role_index}"),
+            kind: (*kind).into(),
+            name: format!("r{role_index}").into(),
         },
         subjects: subjects.clone(),
         ..RoleBinding::default()
@@ -179,7 +180,7 @@ fn add_bindings(inv: &mut Inventory, specs: &[BindingSpec], first_id: usize) {
 fn identity() -> impl Strategy<Value = Identity> {
     (select(USERS), subsequence(SUBJECT_GROUPS, 0..3)).prop_map(|(user, groups)| Identity {
         user: user.to_owned(),
-        groups: strings(groups),
+        groups: (strings(groups)).iter().map(|s| s.to_string()).collect(),
         ..Identity::default()
     })
 }
@@ -192,7 +193,7 @@ fn naive_allows(inv: &Inventory, id: &Identity, req: &Request) -> bool {
     }
     let applies = |s: &Subject, ns: &str| match s.kind.as_str() {
         "User" => id.user == s.name,
-        "Group" => id.groups.contains(&s.name),
+        "Group" => id.groups.iter().any(|g| *g == s.name),
         "ServiceAccount" => {
             let sa_ns = s
                 .namespace
@@ -394,7 +395,7 @@ proptest! {
         req in request(),
     ) {
         let selector = LabelSelector {
-            match_labels: BTreeMap::from([("agg".to_owned(), "true".to_owned())]),
+            match_labels: BTreeMap::from([("agg".into(), "true".into())]),
             ..LabelSelector::default()
         };
         let user = Subject { kind: "User".into(), name: "u1".into(), ..Subject::default() };
@@ -402,13 +403,13 @@ proptest! {
         let mut direct = Inventory::default();
         for (i, (rules, selected)) in sources.iter().enumerate() {
             let mut source = role(&format!("src{i}"), None, rules.clone());
-            source.metadata.labels.insert("agg".into(), selected.to_string());
+            source.metadata.labels.insert("agg".into(), selected.to_string().into());
             aggregated.cluster_roles.push(source.clone());
             direct.cluster_roles.push(source);
             if *selected {
                 direct.cluster_role_bindings.push(RoleBinding {
-                    metadata: ObjectMeta { name: format!("b{i}"), ..ObjectMeta::default() },
-                    role_ref: RoleRef { api_group: String::new(), kind: "ClusterRole".into(), name: format!("src{i}") },
+                    metadata: ObjectMeta { name: format!("b{i}").into(), ..ObjectMeta::default() },
+                    role_ref: RoleRef { api_group: Text::default(), kind: "ClusterRole".into(), name: format!("src{i}").into() },
                     subjects: vec![user.clone()],
                     ..RoleBinding::default()
                 });
@@ -419,7 +420,7 @@ proptest! {
         aggregated.cluster_roles.push(target);
         aggregated.cluster_role_bindings.push(RoleBinding {
             metadata: ObjectMeta { name: "agg".into(), ..ObjectMeta::default() },
-            role_ref: RoleRef { api_group: String::new(), kind: "ClusterRole".into(), name: "aggregate".into() },
+            role_ref: RoleRef { api_group: Text::default(), kind: "ClusterRole".into(), name: "aggregate".into() },
             subjects: vec![user],
             ..RoleBinding::default()
         });

@@ -149,14 +149,14 @@ mod tests {
         LabelSelector {
             match_labels: labels
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
             match_expressions: exprs
                 .iter()
                 .map(|(k, op, vs)| LabelSelectorRequirement {
-                    key: (*k).to_owned(),
-                    operator: (*op).to_owned(),
-                    values: vs.iter().map(|v| (*v).to_owned()).collect(),
+                    key: (*k).into(),
+                    operator: (*op).into(),
+                    values: vs.iter().map(|v| (*v).into()).collect(),
                 })
                 .collect(),
         }
@@ -188,13 +188,7 @@ mod tests {
     #[test]
     fn known_labels_sharpen_the_answer() {
         let mut ns = EmrNamespaces::from_names(["emr"]);
-        ns.set_known_labels(
-            [(
-                "emr".to_owned(),
-                [("team".to_owned(), "data".to_owned())].into(),
-            )]
-            .into(),
-        );
+        ns.set_known_labels([("emr".to_owned(), [("team".into(), "data".into())].into())].into());
         assert!(!ns.selector_may_reach(Some(&selector(&[("team", "web")], &[]))));
         assert!(ns.selector_may_reach(Some(&selector(&[("team", "data")], &[]))));
         assert!(!ns.selector_may_reach(Some(&selector(&[], &[("env", "Exists", &[])]))));

@@ -316,7 +316,7 @@ impl PolicyEngine {
                 inventory
                     .namespaces
                     .iter()
-                    .map(|ns| (ns.metadata.name.clone(), ns.metadata.labels.clone()))
+                    .map(|ns| (ns.metadata.name.to_string(), ns.metadata.labels.clone()))
                     .collect(),
             );
             emr_usernames = inventory
@@ -766,18 +766,27 @@ impl PodFacts {
     /// The facts as the model's pod spec, for its service-account and host-network rules.
     fn spec(&self) -> PodSpec {
         PodSpec {
-            service_account_name: self.spec.service_account_name.clone(),
-            service_account: self.spec.service_account.clone(),
+            service_account_name: self
+                .spec
+                .service_account_name
+                .as_deref()
+                .map(emrguard_model::k8s::Text::from),
+            service_account: self
+                .spec
+                .service_account
+                .as_deref()
+                .map(emrguard_model::k8s::Text::from),
             host_network: self.spec.host_network,
             ..PodSpec::default()
         }
     }
 
-    fn kube2iam_role(&self) -> Option<&String> {
+    fn kube2iam_role(&self) -> Option<&str> {
         self.metadata
             .annotations
             .as_ref()
             .and_then(|a| a.get(KUBE2IAM_ANNOTATION))
+            .map(|s| s.as_str())
     }
 }
 
@@ -959,7 +968,7 @@ impl Context<'_> {
             } else {
                 None
             };
-            if old_role.as_ref() != Some(role) {
+            if old_role.as_deref() != Some(role) {
                 found.push((
                     PolicyCode::Wh007,
                     kube2iam_message(&format!("pod `{name}`"), role),

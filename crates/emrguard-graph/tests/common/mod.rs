@@ -76,9 +76,9 @@ pub fn bucket_policy(bucket: &str) -> Value {
 
 pub fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
     PolicyRule {
-        verbs: verbs.iter().map(|s| (*s).to_owned()).collect(),
-        api_groups: groups.iter().map(|s| (*s).to_owned()).collect(),
-        resources: resources.iter().map(|s| (*s).to_owned()).collect(),
+        verbs: verbs.iter().map(|s| (*s).into()).collect(),
+        api_groups: groups.iter().map(|s| (*s).into()).collect(),
+        resources: resources.iter().map(|s| (*s).into()).collect(),
         ..PolicyRule::default()
     }
 }
@@ -104,7 +104,7 @@ pub fn service_account_subject(ns: &str, name: &str) -> Subject {
 fn meta(ns: Option<&str>, name: &str) -> ObjectMeta {
     ObjectMeta {
         name: name.into(),
-        namespace: ns.map(str::to_owned),
+        namespace: ns.map(Into::into),
         ..ObjectMeta::default()
     }
 }

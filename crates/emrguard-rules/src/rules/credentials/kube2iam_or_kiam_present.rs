@@ -159,7 +159,7 @@ impl Rule for Kube2iamOrKiamPresent {
                 .push(out);
         }
         for ns in &cx.inventory.namespaces {
-            let keys: Vec<&String> = ns
+            let keys: Vec<&emrguard_model::k8s::Text> = ns
                 .metadata
                 .annotations
                 .keys()

@@ -243,7 +243,7 @@ impl Rule for PodIdentityMixedWithIrsa {
                             sa.metadata
                                 .annotations
                                 .get(IRSA_ANNOTATION)
-                                .map_or("", String::as_str)
+                                .map_or("", |s| s.as_str())
                         ),
                         r,
                     )

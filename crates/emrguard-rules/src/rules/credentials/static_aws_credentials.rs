@@ -191,8 +191,8 @@ fn env_hits(spec: &PodSpec, namespace: &str, inventory: &Inventory) -> Vec<EnvHi
                 .and_then(|f| f.config_map_key_ref.as_ref())
             {
                 EnvSource::ConfigMap {
-                    name: r.name.clone(),
-                    key: r.key.clone(),
+                    name: r.name.to_string(),
+                    key: r.key.to_string(),
                 }
             } else if let Some(r) = env
                 .value_from
@@ -200,15 +200,15 @@ fn env_hits(spec: &PodSpec, namespace: &str, inventory: &Inventory) -> Vec<EnvHi
                 .and_then(|f| f.secret_key_ref.as_ref())
             {
                 EnvSource::Secret {
-                    name: r.name.clone(),
-                    key: r.key.clone(),
+                    name: r.name.to_string(),
+                    key: r.key.to_string(),
                 }
             } else {
                 continue;
             };
             out.push(EnvHit {
-                container: c.name.clone(),
-                variable: env.name.clone(),
+                container: c.name.to_string(),
+                variable: env.name.to_string(),
                 from,
             });
         }
@@ -225,10 +225,10 @@ fn env_hits(spec: &PodSpec, namespace: &str, inventory: &Inventory) -> Vec<EnvHi
                     .unwrap_or_default();
                 for key in keys.iter().filter(|k| credential_env(k).is_some()) {
                     out.push(EnvHit {
-                        container: c.name.clone(),
+                        container: c.name.to_string(),
                         variable: key.clone(),
                         from: EnvSource::Secret {
-                            name: secret.name.clone(),
+                            name: secret.name.to_string(),
                             key: key.clone(),
                         },
                     });
@@ -246,11 +246,11 @@ fn env_hits(spec: &PodSpec, namespace: &str, inventory: &Inventory) -> Vec<EnvHi
                 for (key, value) in data.into_iter().flatten() {
                     if credential_env(key).is_some() && !value.trim().is_empty() {
                         out.push(EnvHit {
-                            container: c.name.clone(),
-                            variable: key.clone(),
+                            container: c.name.to_string(),
+                            variable: key.to_string(),
                             from: EnvSource::ConfigMap {
-                                name: cm.name.clone(),
-                                key: key.clone(),
+                                name: cm.name.to_string(),
+                                key: key.to_string(),
                             },
                         });
                     }
@@ -489,18 +489,18 @@ impl Rule for StaticAwsCredentials {
                 }
                 if let Some(c) = credential_property(key) {
                     found.push((
-                        key.clone(),
+                        key.to_string(),
                         format!("key `{key}` holds a {}{}", noun(c), hint(c, value)),
                     ));
                     continue;
                 }
                 for prop in credential_lines(value) {
-                    found.push((key.clone(), format!("key `{key}` sets `{prop}`")));
+                    found.push((key.to_string(), format!("key `{key}` sets `{prop}`")));
                 }
                 if let Some(prefix) = contains_access_key_id(value) {
                     if !found.iter().any(|(k, _)| k == key) {
                         found.push((
-                            key.clone(),
+                            key.to_string(),
                             format!("key `{key}` contains an access key id (`{prefix}`)"),
                         ));
                     }

@@ -129,10 +129,14 @@ impl Imds {
 
 /// The labels a node group's nodes carry (its configured labels and EKS's own).
 fn node_group_labels(ng: &Nodegroup) -> StringMap {
-    let mut labels = ng.labels.clone();
+    let mut labels: StringMap = ng
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+        .collect();
     labels.insert(
         "eks.amazonaws.com/nodegroup".into(),
-        ng.nodegroup_name.clone(),
+        ng.nodegroup_name.as_str().into(),
     );
     labels
 }
@@ -240,7 +244,12 @@ fn emr_schedulable(
         .inventory
         .nodes
         .iter()
-        .filter(|n| n.metadata.labels.get("eks.amazonaws.com/nodegroup") == Some(name))
+        .filter(|n| {
+            n.metadata
+                .labels
+                .get("eks.amazonaws.com/nodegroup")
+                .is_some_and(|v| v == name)
+        })
         .map(|n| n.metadata.name.as_str())
         .collect();
     let running: Vec<String> = emr_pods
@@ -278,7 +287,10 @@ fn instances<'a>(inventory: &'a Inventory, ng: &Nodegroup) -> Vec<&'a Instance> 
         .nodes
         .iter()
         .filter(|n| {
-            n.metadata.labels.get("eks.amazonaws.com/nodegroup") == Some(&ng.nodegroup_name)
+            n.metadata
+                .labels
+                .get("eks.amazonaws.com/nodegroup")
+                .is_some_and(|v| *v == ng.nodegroup_name)
         })
         .map(|n| n.metadata.name.as_str())
         .collect();

@@ -99,8 +99,9 @@ pub(crate) fn subject_resource(subject: &SubjectRef) -> ResourceRef {
 
 fn object_resource(cx: &CheckContext<'_>, obj: &ObjectRef) -> ResourceRef {
     let inv = cx.inventory;
-    let matches =
-        |m: &emrguard_model::k8s::ObjectMeta| m.name == obj.name && m.namespace == obj.namespace;
+    let matches = |m: &emrguard_model::k8s::ObjectMeta| {
+        m.name == obj.name && m.namespace.as_deref() == obj.namespace.as_deref()
+    };
     let source = match obj.kind.as_str() {
         "RoleBinding" => inv
             .role_bindings

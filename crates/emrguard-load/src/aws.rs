@@ -349,7 +349,7 @@ struct Reader<'d, 'a> {
 
 impl<'a> Reader<'_, 'a> {
     fn source(&self, line: Option<usize>) -> Source {
-        Source::new(self.file, line.and_then(|l| u32::try_from(l).ok()))
+        crate::file::source_at(self.file, line)
     }
 
     fn list(&self, key: &str, value: &TopValue<'a>) -> Result<Vec<JsonElem<'a>>, FileError> {

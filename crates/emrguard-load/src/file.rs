@@ -152,7 +152,7 @@ fn load_kubernetes_list_once(
         return None;
     }
     for (i, (object, line)) in objects.into_iter().enumerate() {
-        let source = Source::new(relative, u32::try_from(line).ok());
+        let source = source_at(relative, Some(line));
         if let Err(e) = k8s::add_object(object, source, &format!("items[{i}]"), out) {
             return Some(Err(e));
         }
@@ -199,8 +199,7 @@ fn load_kubernetes(
     threads: usize,
     out: &mut Partial,
 ) -> Result<Option<String>, FileError> {
-    let source =
-        |line: Option<usize>| Source::new(relative, line.and_then(|l| u32::try_from(l).ok()));
+    let source = |line: Option<usize>| source_at(relative, line);
     let kind = doc.string("kind").unwrap_or_default();
     if !yaml::is_list_kind(&kind) {
         let element = doc.whole();
@@ -257,6 +256,27 @@ fn load_kubernetes(
     }
     doc.check_unread(|key| key == "items")?;
     Ok(None)
+}
+
+/// Where an object at `line` of `file` was read. Every object of a file shares one copy of
+/// its path: a snapshot has hundreds of thousands of objects in a few thousand files.
+pub(crate) fn source_at(file: &str, line: Option<usize>) -> Source {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<std::sync::Arc<str>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let shared = LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match last.as_ref() {
+            Some(path) if **path == *file => path.clone(),
+            _ => {
+                let path: std::sync::Arc<str> = file.into();
+                *last = Some(path.clone());
+                path
+            }
+        }
+    });
+    Source::new(shared, line.and_then(|l| u32::try_from(l).ok()))
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ pub fn load_snapshot_with_summary(
     options: &LoadOptions,
 ) -> Result<(Inventory, LoadSummary), LoadError> {
     let listing = walk::list_files(root)?;
-    let outcomes = run_files(&listing.files, options, |index| {
+    run_files(&listing.files, listing.skipped, options, |index| {
         let entry = listing.files.get(index).ok_or_else(|| LoadError::Io {
             path: root.to_path_buf(),
             message: "file list changed while reading".to_owned(),
@@ -117,8 +117,7 @@ pub fn load_snapshot_with_summary(
                 path: entry.path.clone(),
                 message: e.to_string(),
             })
-    });
-    finish(outcomes, listing.skipped, options)
+    })
 }
 
 /// Loads an in-memory snapshot: the same as [`load_snapshot`] over a directory holding
@@ -137,78 +136,111 @@ pub fn load_files(files: Vec<SnapshotFile>, options: &LoadOptions) -> Result<Inv
             path: PathBuf::from(path),
         })
         .collect();
-    let outcomes = run_files(&named, options, |index| {
+    run_files(&named, Vec::new(), options, |index| {
         Ok(Cow::Borrowed(
             entries
                 .get(index)
                 .map_or(&[][..], |(_, bytes)| bytes.as_slice()),
         ))
-    });
-    finish(outcomes, Vec::new(), options).map(|(inventory, _)| inventory)
+    })
+    .map(|(inventory, _)| inventory)
 }
 
-/// Reads and parses every file in parallel; results come back in `files` order. Without
-/// `keep_going`, files after the first failure are not parsed.
+/// Reads and parses every file in parallel and merges each file's objects, in `files` order,
+/// while later files are still being parsed. Without `keep_going`, files after the first
+/// failure are not parsed and the first failure in path order is the error.
 fn run_files<'b, F>(
     files: &[walk::Entry],
+    skipped: Vec<SkippedFile>,
     options: &LoadOptions,
     read: F,
-) -> Vec<(String, Result<FileOutcome, LoadError>)>
+) -> Result<(Inventory, LoadSummary), LoadError>
 where
     F: Fn(usize) -> Result<Cow<'b, [u8]>, LoadError> + Sync,
 {
     let threads = parallel::threads();
     let first_failure = AtomicUsize::new(usize::MAX);
-    parallel::par_map(files, threads, |index, entry| {
-        if !options.keep_going && index > first_failure.load(Ordering::Relaxed) {
-            return (entry.relative.clone(), Ok(FileOutcome::NotRead));
-        }
-        let outcome = read(index).map(|bytes| file::process(&entry.relative, &bytes, threads));
-        if matches!(outcome, Err(_) | Ok(FileOutcome::Malformed(_))) {
-            first_failure.fetch_min(index, Ordering::Relaxed);
-        }
-        (entry.relative.clone(), outcome)
-    })
+    let mut merging = Merging::new(skipped, options);
+    parallel::par_for_each_ordered(
+        files,
+        threads,
+        |index, entry| {
+            if !options.keep_going && index > first_failure.load(Ordering::Relaxed) {
+                return Ok(FileOutcome::NotRead);
+            }
+            let outcome = read(index).map(|bytes| file::process(&entry.relative, &bytes, threads));
+            if matches!(outcome, Err(_) | Ok(FileOutcome::Malformed(_))) {
+                first_failure.fetch_min(index, Ordering::Relaxed);
+            }
+            outcome
+        },
+        |index, outcome| {
+            if let Some(entry) = files.get(index) {
+                merging.add(&entry.relative, outcome);
+            }
+        },
+    );
+    merging.finish()
 }
 
-fn finish(
-    outcomes: Vec<(String, Result<FileOutcome, LoadError>)>,
-    skipped: Vec<SkippedFile>,
-    options: &LoadOptions,
-) -> Result<(Inventory, LoadSummary), LoadError> {
-    let mut merger = Merger::default();
-    let mut summary = LoadSummary::default();
-    for file in skipped {
-        merger.skip(file);
-    }
-    for (relative, outcome) in outcomes {
-        match outcome {
-            Ok(FileOutcome::Loaded(partial)) => {
-                summary.files_read += 1;
-                for (kind, count) in &partial.ignored_kinds {
-                    *summary.ignored_kinds.entry(kind.clone()).or_default() += count;
-                }
-                merger.add(&relative, *partial);
-            }
-            Ok(FileOutcome::Skipped(reason)) => merger.skip(SkippedFile {
-                file: relative,
-                reason,
-            }),
-            Ok(FileOutcome::NotRead) => {}
-            Ok(FileOutcome::Malformed(error)) => {
-                let error = error.into_load_error(&relative);
-                if !options.keep_going {
-                    return Err(error);
-                }
-                merger.skip_malformed(relative, &error);
-            }
-            Err(error) => {
-                if !options.keep_going {
-                    return Err(error);
-                }
-                merger.skip_malformed(relative, &error);
-            }
+/// Files' outcomes merged into one inventory, in path order.
+struct Merging {
+    merger: Merger,
+    summary: LoadSummary,
+    keep_going: bool,
+    /// The first failure, without `keep_going`: later outcomes are ignored.
+    error: Option<LoadError>,
+}
+
+impl Merging {
+    fn new(skipped: Vec<SkippedFile>, options: &LoadOptions) -> Self {
+        let mut merger = Merger::default();
+        for file in skipped {
+            merger.skip(file);
+        }
+        Self {
+            merger,
+            summary: LoadSummary::default(),
+            keep_going: options.keep_going,
+            error: None,
         }
     }
-    Ok((merger.finish(), summary))
+
+    fn add(&mut self, relative: &str, outcome: Result<FileOutcome, LoadError>) {
+        if self.error.is_some() {
+            return;
+        }
+        let error = match outcome {
+            Ok(FileOutcome::Loaded(partial)) => {
+                self.summary.files_read += 1;
+                for (kind, count) in &partial.ignored_kinds {
+                    *self.summary.ignored_kinds.entry(kind.clone()).or_default() += count;
+                }
+                self.merger.add(relative, *partial);
+                return;
+            }
+            Ok(FileOutcome::Skipped(reason)) => {
+                self.merger.skip(SkippedFile {
+                    file: relative.to_owned(),
+                    reason,
+                });
+                return;
+            }
+            Ok(FileOutcome::NotRead) => return,
+            Ok(FileOutcome::Malformed(error)) => error.into_load_error(relative),
+            Err(error) => error,
+        };
+        if self.keep_going {
+            self.merger.skip_malformed(relative.to_owned(), &error);
+        } else {
+            self.error = Some(error);
+        }
+    }
+
+    fn finish(self) -> Result<(Inventory, LoadSummary), LoadError> {
+        match self.error {
+            Some(error) => Err(error),
+            None => Ok((self.merger.finish(), self.summary)),
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::FileError;
 
-pub(crate) use emrguard_model::parallel::{par_map, threads};
+pub(crate) use emrguard_model::parallel::{par_for_each_ordered, threads};
 
 /// Maps a fallible `f` over `items`, in parallel contiguous chunks when `parallel` is set,
 /// and returns the results in order or the error of the first failing item.

@@ -10,8 +10,6 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use emrguard_model::Source;
-
 use crate::aws;
 use crate::error::{strip_position, FileError};
 use crate::json::{self, Origin};
@@ -304,8 +302,7 @@ pub(crate) fn load(
     for (index, (document, head)) in documents.enumerate() {
         let doc_lines = layout.as_ref().and_then(|l| l.get(index));
         let start = doc_lines.and_then(|l| l.start);
-        let source =
-            |line: Option<usize>| Source::new(relative, line.and_then(|l| u32::try_from(l).ok()));
+        let source = |line: Option<usize>| crate::file::source_at(relative, line);
         match head {
             Head::Null => {}
             Head::Other(what) => {

@@ -205,7 +205,7 @@ fn duplicates_keep_the_first_copy_in_path_order() {
     ]);
     assert_eq!(inv.roles.len(), 1);
     assert_eq!(
-        inv.roles.first().map(|r| r.source.file.as_str()),
+        inv.roles.first().map(|r| r.source.file.as_ref()),
         Some("a.json")
     );
     assert!(inv
@@ -222,7 +222,7 @@ fn a_single_file_is_a_snapshot() {
     };
     assert_eq!(inv.pods.len(), 2);
     assert_eq!(
-        inv.pods.first().map(|p| p.source.file.as_str()),
+        inv.pods.first().map(|p| p.source.file.as_ref()),
         Some("pods.yaml")
     );
 }
@@ -249,7 +249,7 @@ fn hidden_entries_are_listed_not_read() {
         Err(e) => panic!("{e}"),
     };
     assert_eq!(
-        inv.namespaces.first().map(|n| n.source.file.as_str()),
+        inv.namespaces.first().map(|n| n.source.file.as_ref()),
         Some("deep/er/ns.json")
     );
     let skipped: Vec<&str> = inv.skipped.iter().map(|s| s.file.as_str()).collect();

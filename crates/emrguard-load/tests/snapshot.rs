@@ -487,7 +487,7 @@ fn cloudtrail_lookup_and_gzip_logs_normalise_and_deduplicate() {
         ])
     );
     assert_eq!(
-        lookup.map(|e| e.source.file.as_str()),
+        lookup.map(|e| e.source.file.as_ref()),
         Some("aws/cloudtrail/lookup-events.json")
     );
 }

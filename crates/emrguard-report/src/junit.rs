@@ -100,7 +100,7 @@ fn cases_of(report: &Report, practice: Practice) -> Vec<Case> {
             cases.push(Case {
                 name: case_name(f),
                 classname: format!("{classname}.{}", f.code),
-                file: primary_source(f).map(|s| s.file.clone()),
+                file: primary_source(f).map(|s| s.file.to_string()),
                 outcome: Outcome::Failed {
                     message: format!("{}: {}", f.severity, f.message),
                     kind: f.severity.as_str().to_owned(),
@@ -116,7 +116,7 @@ fn cases_of(report: &Report, practice: Practice) -> Vec<Case> {
             cases.push(Case {
                 name: case_name(&s.finding),
                 classname: format!("{classname}.{}", rule.code),
-                file: primary_source(&s.finding).map(|s| s.file.clone()),
+                file: primary_source(&s.finding).map(|s| s.file.to_string()),
                 outcome: Outcome::Skipped(format!("suppressed until {}: {}", s.expires, s.reason)),
             });
         }

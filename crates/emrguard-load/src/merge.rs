@@ -5,7 +5,7 @@
 //! the describe output, which has more fields. Access entries merge by principal ARN.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher as _};
+use std::hash::{BuildHasher as _, Hash};
 
 use emrguard_model::aws::{
     AccessEntry, CloudTrailEvent, JobRun, JobTemplate, ManagedEndpoint, PodIdentityAssociation,
@@ -23,16 +23,13 @@ type RefKey<'a> = (&'a str, Option<&'a str>, &'a str);
 /// The objects kept so far in one inventory list, found by key without copying the key:
 /// for each key hash the last kept index, and for each kept index the previous kept index
 /// with the same hash.
+/// Hashes are foldhash's (much faster than the default SipHash on short keys) with a seed
+/// per index, so that a snapshot cannot be built to make them collide.
 #[derive(Debug, Default)]
 struct KeyIndex {
-    last: HashMap<u64, usize>,
+    last: HashMap<u64, usize, foldhash::fast::RandomState>,
     previous: Vec<Option<usize>>,
-}
-
-fn key_hash(key: &RefKey<'_>) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
-    key.hash(&mut hasher);
-    hasher.finish()
+    hasher: foldhash::fast::RandomState,
 }
 
 #[derive(Debug, Default)]
@@ -99,7 +96,8 @@ fn append_unique_indexed<T>(
     src: Vec<T>,
     key: impl Fn(&T) -> Option<RefKey<'_>>,
 ) -> usize {
-    append_unique_hashed(dst, index, src, key, key_hash)
+    let hasher = index.hasher.clone();
+    append_unique_hashed(dst, index, src, key, |k| hasher.hash_one(k))
 }
 
 fn append_unique_hashed<T>(

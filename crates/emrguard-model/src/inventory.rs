@@ -175,20 +175,24 @@ pub struct Inventory {
     index: Index,
 }
 
+/// A hash map with foldhash's hash (much faster than the default SipHash on the short keys
+/// the rules look up millions of times), seeded per map like the default.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 #[derive(Debug, Clone, Default)]
 struct Index {
-    role_by_arn: HashMap<String, usize>,
-    role_by_name: HashMap<String, usize>,
-    user_by_arn: HashMap<String, usize>,
-    group_by_name: HashMap<String, usize>,
-    policy_by_arn: HashMap<String, usize>,
-    service_account: HashMap<(String, String), usize>,
-    namespace: HashMap<String, usize>,
-    security_group: HashMap<String, usize>,
-    subnet: HashMap<String, usize>,
+    role_by_arn: FastMap<String, usize>,
+    role_by_name: FastMap<String, usize>,
+    user_by_arn: FastMap<String, usize>,
+    group_by_name: FastMap<String, usize>,
+    policy_by_arn: FastMap<String, usize>,
+    service_account: FastMap<(String, String), usize>,
+    namespace: FastMap<String, usize>,
+    security_group: FastMap<String, usize>,
+    subnet: FastMap<String, usize>,
     /// Normalised principal ARN to its mappings, in [`Inventory::kubernetes_identities`]
     /// order; `None` until [`Inventory::finalize`] runs.
-    identities: Option<HashMap<String, Vec<MappingRef>>>,
+    identities: Option<FastMap<String, Vec<MappingRef>>>,
 }
 
 /// Where an identity mapping is: aws-auth `mapRoles`, `mapUsers`, or an access entry.
@@ -348,7 +352,7 @@ impl Inventory {
         for (i, s) in self.subnets.iter().enumerate() {
             index.subnet.insert(s.subnet_id.clone(), i);
         }
-        let mut identities: HashMap<String, Vec<MappingRef>> = HashMap::new();
+        let mut identities: FastMap<String, Vec<MappingRef>> = FastMap::default();
         if let Some(auth) = &self.aws_auth {
             for (i, m) in auth.map_roles.iter().enumerate() {
                 let key = normalise_principal_arn(&m.arn);

@@ -109,6 +109,10 @@ pub struct Catalog {
     services: Vec<ServiceInfo>,
     by_name: NameTable,
     service_by_prefix: HashMap<&'static str, usize>,
+    /// Each action's position when the catalog is ordered by `full_name` (bytewise), built on
+    /// first use: catalog order groups by service prefix, which differs (`s3-outposts:` sorts
+    /// before `s3:`).
+    name_rank: OnceLock<Vec<u32>>,
     source: String,
     generated: String,
 }
@@ -280,9 +284,46 @@ impl Catalog {
             services,
             by_name,
             service_by_prefix,
+            name_rank: OnceLock::new(),
             source,
             generated,
         }
+    }
+
+    fn name_rank(&self) -> &[u32] {
+        self.name_rank.get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.actions.len()).collect();
+            // Stable, so equal names (none in the data) keep catalog order.
+            order.sort_by(|&a, &b| {
+                let name = |i: usize| self.actions.get(i).map(|x| x.full_name.as_str());
+                name(a).cmp(&name(b))
+            });
+            let mut rank = vec![0; self.actions.len()];
+            for (position, i) in order.into_iter().enumerate() {
+                if let Some(r) = rank.get_mut(i) {
+                    *r = u32::try_from(position).unwrap_or(u32::MAX);
+                }
+            }
+            rank
+        })
+    }
+
+    /// The `service:Name` names of a set's actions, sorted bytewise and without duplicates,
+    /// borrowed from the catalog (no allocation per name).
+    pub fn sorted_names(&self, set: &ActionSet) -> Vec<&str> {
+        let rank = self.name_rank();
+        let mut indexes: Vec<(u32, usize)> = set
+            .iter()
+            .map(|i| (rank.get(i).copied().unwrap_or(u32::MAX), i))
+            .collect();
+        indexes.sort_unstable();
+        let mut names: Vec<&str> = indexes
+            .into_iter()
+            .filter_map(|(_, i)| self.actions.get(i))
+            .map(|a| a.full_name.as_str())
+            .collect();
+        names.dedup();
+        names
     }
 
     /// All actions, grouped by service, services sorted by prefix.
@@ -477,6 +518,25 @@ impl ActionSet {
         full
     }
 
+    /// Replaces the set by its complement, without allocating.
+    pub fn invert(&mut self) {
+        let len = self.len;
+        for (i, w) in self.words.iter_mut().enumerate() {
+            let bits = len.saturating_sub(i * 64).min(64);
+            let mask = if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            *w = !*w & mask;
+        }
+    }
+
+    /// Removes every action, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.words.fill(0);
+    }
+
     /// Whether the sets share an action.
     pub fn intersects(&self, other: &Self) -> bool {
         self.words.iter().zip(&other.words).any(|(a, b)| a & b != 0)
@@ -539,6 +599,22 @@ mod tests {
         assert_eq!(c.access_level("s3:ListBucket"), Some(AccessLevel::List));
         assert_eq!(c.access_level("iam:TagRole"), Some(AccessLevel::Tagging));
         assert_eq!(c.access_level("nosuch:Thing"), None);
+    }
+
+    #[test]
+    fn sorted_names_match_sorting_the_names() {
+        let c = Catalog::get();
+        for pattern in ["*", "s3*", "s3*:Get*", "iam:*", "nosuch:*"] {
+            let set = c.expand_set(pattern);
+            let mut expected: Vec<String> = set
+                .iter()
+                .filter_map(|i| c.action(i))
+                .map(|a| a.full_name.clone())
+                .collect();
+            expected.sort();
+            expected.dedup();
+            assert_eq!(c.sorted_names(&set), expected, "{pattern}");
+        }
     }
 
     #[test]

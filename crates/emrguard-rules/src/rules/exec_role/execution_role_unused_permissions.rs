@@ -1,9 +1,9 @@
 //! EXR008: execution-role permissions that the snapshot's CloudTrail events never show in use.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use emrguard_iam::privilege::compare_usage;
-use emrguard_iam::{AccessLevel, Catalog};
+use emrguard_iam::{AccessLevel, ActionSet, Catalog};
 use emrguard_model::aws::CloudTrailEvent;
 use emrguard_model::inventory::{area, normalise_principal_arn};
 
@@ -158,25 +158,25 @@ impl Rule for ExecutionRoleUnusedPermissions {
             };
             let analysis = cx.iam_summary(role);
             let usage = compare_usage(&analysis.privilege.effective, events, &role.arn);
-            let unlogged = |a: &String| {
+            let unlogged = |a: &&str| {
                 is_data_action(a)
                     && a.split_once(':')
                         .is_some_and(|(svc, _)| !data_services.contains(svc))
             };
-            let unused: Vec<String> = usage
+            let unused: Vec<&'static str> = usage
                 .unused
                 .iter()
                 .filter(|a| !unlogged(a))
-                .cloned()
+                .copied()
                 .collect();
             if unused.is_empty() {
                 continue;
             }
-            let skipped: Vec<String> = usage
+            let skipped: Vec<&'static str> = usage
                 .unused
                 .iter()
                 .filter(|a| unlogged(a))
-                .cloned()
+                .copied()
                 .collect();
             let granted = analysis.privilege.effective.allowed().count();
             let risky = unused.iter().any(|a| {
@@ -224,14 +224,25 @@ impl Rule for ExecutionRoleUnusedPermissions {
                 ),
                 r,
             ));
-            let unused_set: BTreeSet<&String> = unused.iter().collect();
+            // The unused actions as a set of catalog indexes, so each grant's share is an
+            // intersection rather than a name lookup per granted action.
+            let unused_names: HashSet<&str> = unused.iter().copied().collect();
+            let mut unused_set = ActionSet::empty(catalog.len());
+            for i in analysis.privilege.effective.allowed().iter() {
+                if catalog
+                    .action(i)
+                    .is_some_and(|a| unused_names.contains(a.full_name.as_str()))
+                {
+                    unused_set.insert(i);
+                }
+            }
             for grant in &analysis.privilege.effective.grants {
-                let names: Vec<String> = grant
-                    .actions
+                let mut hit = grant.actions.clone();
+                hit.intersect_with(&unused_set);
+                let names: Vec<&str> = hit
                     .iter()
                     .filter_map(|i| catalog.action(i))
-                    .map(|a| a.full_name.clone())
-                    .filter(|a| unused_set.contains(a))
+                    .map(|a| a.full_name.as_str())
                     .collect();
                 if names.is_empty() {
                     continue;
@@ -272,7 +283,7 @@ impl Rule for ExecutionRoleUnusedPermissions {
                     effect: emrguard_model::policy::Effect::Allow,
                     principal: None,
                     not_principal: None,
-                    action: Some(skipped.clone()),
+                    action: Some(skipped.iter().map(|a| (*a).to_owned()).collect()),
                     not_action: None,
                     resource: Some(vec!["RESOURCES_AS_TODAY".into()]),
                     not_resource: None,

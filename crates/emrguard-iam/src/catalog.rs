@@ -292,14 +292,17 @@ impl Catalog {
 
     fn name_rank(&self) -> &[u32] {
         self.name_rank.get_or_init(|| {
-            let mut order: Vec<usize> = (0..self.actions.len()).collect();
-            // Stable, so equal names (none in the data) keep catalog order.
-            order.sort_by(|&a, &b| {
-                let name = |i: usize| self.actions.get(i).map(|x| x.full_name.as_str());
-                name(a).cmp(&name(b))
-            });
+            let mut order: Vec<(&str, usize)> = self
+                .actions
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.full_name.as_str(), i))
+                .collect();
+            // Equal names (none in the data) come out as one name after deduplication, so
+            // their order does not matter.
+            order.sort_unstable();
             let mut rank = vec![0; self.actions.len()];
-            for (position, i) in order.into_iter().enumerate() {
+            for (position, (_, i)) in order.into_iter().enumerate() {
                 if let Some(r) = rank.get_mut(i) {
                     *r = u32::try_from(position).unwrap_or(u32::MAX);
                 }
@@ -479,6 +482,13 @@ impl ActionSet {
     pub fn insert(&mut self, index: usize) {
         if let Some(w) = self.words.get_mut(index / 64) {
             *w |= 1u64 << (index % 64);
+        }
+    }
+
+    /// Removes an action.
+    pub fn remove(&mut self, index: usize) {
+        if let Some(w) = self.words.get_mut(index / 64) {
+            *w &= !(1u64 << (index % 64));
         }
     }
 

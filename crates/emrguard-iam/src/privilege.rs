@@ -876,6 +876,9 @@ pub struct UsageComparison {
     pub used: Vec<&'static str>,
     /// Granted actions never seen, in catalog order.
     pub unused: Vec<&'static str>,
+    /// The same actions as catalog indexes.
+    #[serde(skip)]
+    pub unused_set: ActionSet,
     /// Actions seen in CloudTrail that the catalog does not know or the policies do not
     /// grant (failed calls are not counted), sorted.
     pub used_not_granted: Vec<String>,
@@ -928,12 +931,11 @@ pub fn compare_usage(
     not_granted.dedup();
     let name = |i: &usize| catalog.action(*i).map(|a| a.full_name.as_str());
     let used: Vec<&'static str> = used_idx.keys().filter_map(name).collect();
-    let unused: Vec<&'static str> = effective
-        .allowed()
-        .iter()
-        .filter(|i| !used_idx.contains_key(i))
-        .filter_map(|i| name(&i))
-        .collect();
+    let mut unused_set = effective.allowed().clone();
+    for &i in used_idx.keys() {
+        unused_set.remove(i);
+    }
+    let unused: Vec<&'static str> = unused_set.iter().filter_map(|i| name(&i)).collect();
     // One statement per service.
     let mut per_service: BTreeMap<&str, (Vec<String>, Option<Vec<String>>)> = BTreeMap::new();
     for (i, resources) in &used_idx {
@@ -971,6 +973,7 @@ pub fn compare_usage(
     UsageComparison {
         used,
         unused,
+        unused_set,
         used_not_granted: not_granted,
         suggested_policy: PolicyDocument {
             version: Some("2012-10-17".into()),

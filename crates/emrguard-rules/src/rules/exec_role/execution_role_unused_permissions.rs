@@ -1,6 +1,6 @@
 //! EXR008: execution-role permissions that the snapshot's CloudTrail events never show in use.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use emrguard_iam::privilege::compare_usage;
 use emrguard_iam::{AccessLevel, ActionSet, Catalog};
@@ -163,21 +163,25 @@ impl Rule for ExecutionRoleUnusedPermissions {
                     && a.split_once(':')
                         .is_some_and(|(svc, _)| !data_services.contains(svc))
             };
-            let unused: Vec<&'static str> = usage
-                .unused
-                .iter()
-                .filter(|a| !unlogged(a))
-                .copied()
-                .collect();
+            // One pass sorts the unused actions into counted or skipped, keeping the counted
+            // ones' indexes so that each grant's share is a set intersection.
+            let mut unused: Vec<&'static str> = Vec::new();
+            let mut skipped: Vec<&'static str> = Vec::new();
+            let mut unused_set = ActionSet::empty(catalog.len());
+            for i in usage.unused_set.iter() {
+                let Some(name) = catalog.action(i).map(|a| a.full_name.as_str()) else {
+                    continue;
+                };
+                if unlogged(&name) {
+                    skipped.push(name);
+                } else {
+                    unused.push(name);
+                    unused_set.insert(i);
+                }
+            }
             if unused.is_empty() {
                 continue;
             }
-            let skipped: Vec<&'static str> = usage
-                .unused
-                .iter()
-                .filter(|a| unlogged(a))
-                .copied()
-                .collect();
             let granted = analysis.privilege.effective.allowed().count();
             let risky = unused.iter().any(|a| {
                 catalog.access_level(a).is_some_and(|l| {
@@ -224,18 +228,6 @@ impl Rule for ExecutionRoleUnusedPermissions {
                 ),
                 r,
             ));
-            // The unused actions as a set of catalog indexes, so each grant's share is an
-            // intersection rather than a name lookup per granted action.
-            let unused_names: HashSet<&str> = unused.iter().copied().collect();
-            let mut unused_set = ActionSet::empty(catalog.len());
-            for i in analysis.privilege.effective.allowed().iter() {
-                if catalog
-                    .action(i)
-                    .is_some_and(|a| unused_names.contains(a.full_name.as_str()))
-                {
-                    unused_set.insert(i);
-                }
-            }
             for grant in &analysis.privilege.effective.grants {
                 let mut hit = grant.actions.clone();
                 hit.intersect_with(&unused_set);

@@ -268,9 +268,10 @@ impl Catalog {
         let mut lower_text = String::with_capacity(actions.iter().map(|a| a.full_name.len()).sum());
         let mut lower_ends = Vec::with_capacity(actions.len());
         for action in &actions {
-            lower_text.extend(action.full_name.chars().map(|c| c.to_ascii_lowercase()));
+            lower_text.push_str(&action.full_name);
             lower_ends.push(u32::try_from(lower_text.len()).unwrap_or(u32::MAX));
         }
+        lower_text.make_ascii_lowercase();
         let by_name = NameTable::new(&actions);
         let service_by_prefix = services
             .iter()
@@ -292,19 +293,29 @@ impl Catalog {
 
     fn name_rank(&self) -> &[u32] {
         self.name_rank.get_or_init(|| {
-            let mut order: Vec<(&str, usize)> = self
-                .actions
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.full_name.as_str(), i))
-                .collect();
-            // Equal names (none in the data) come out as one name after deduplication, so
-            // their order does not matter.
-            order.sort_unstable();
+            // Actions are grouped by service: order the services by `prefix:`, then each
+            // service's few actions by name, rather than sorting every name. Equal names (none
+            // in the data) come out as one name after deduplication, so their order does not
+            // matter.
+            let mut services: Vec<&ServiceInfo> = self.services.iter().collect();
+            let key = |s: &ServiceInfo| s.prefix.bytes().chain(std::iter::once(b':'));
+            services.sort_unstable_by(|a, b| key(a).cmp(key(b)));
             let mut rank = vec![0; self.actions.len()];
-            for (position, (_, i)) in order.into_iter().enumerate() {
-                if let Some(r) = rank.get_mut(i) {
-                    *r = u32::try_from(position).unwrap_or(u32::MAX);
+            let mut position = 0u32;
+            let mut names: Vec<(&str, usize)> = Vec::new();
+            for svc in services {
+                names.clear();
+                names.extend(
+                    svc.range
+                        .clone()
+                        .filter_map(|i| self.actions.get(i).map(|a| (a.name, i))),
+                );
+                names.sort_unstable();
+                for &(_, i) in &names {
+                    if let Some(r) = rank.get_mut(i) {
+                        *r = position;
+                    }
+                    position = position.saturating_add(1);
                 }
             }
             rank

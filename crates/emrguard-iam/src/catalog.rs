@@ -623,6 +623,24 @@ mod tests {
     }
 
     #[test]
+    fn in_place_set_operations_match_their_copies() {
+        for len in [1, 63, 64, 65, 130] {
+            let mut set = ActionSet::empty(len);
+            for i in (0..len).step_by(3) {
+                set.insert(i);
+            }
+            let mut inverted = set.clone();
+            inverted.invert();
+            assert_eq!(inverted, set.complement(), "{len}");
+            assert_eq!(inverted.count() + set.count(), len);
+            set.remove(0);
+            assert!(!set.contains(0));
+            set.clear();
+            assert!(set.is_empty());
+        }
+    }
+
+    #[test]
     fn sorted_names_match_sorting_the_names() {
         let c = Catalog::get();
         for pattern in ["*", "s3*", "s3*:Get*", "iam:*", "nosuch:*"] {

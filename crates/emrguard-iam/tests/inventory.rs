@@ -406,7 +406,11 @@ fn privilege_tiers_order_roles() {
         .unwrap();
     assert_eq!(full.actions, vec!["*"]);
     // Other classes name each action once, sorted, however many grants give it.
-    for c in admin.classes.iter().filter(|c| c.kind != PrivilegeKind::FullAdmin) {
+    for c in admin
+        .classes
+        .iter()
+        .filter(|c| c.kind != PrivilegeKind::FullAdmin)
+    {
         assert!(!c.actions.is_empty(), "{c:?}");
         assert!(c.actions.windows(2).all(|w| w[0] < w[1]), "{c:?}");
     }

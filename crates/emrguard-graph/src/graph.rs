@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use emrguard_iam::privilege::Analyzer;
-use emrguard_iam::{PolicySet, PrivilegeSummary};
+use emrguard_iam::{ActionSet, PolicySet, PrivilegeClass, PrivilegeKind, PrivilegeSummary};
 use emrguard_model::inventory::normalise_principal_arn;
 use emrguard_model::Inventory;
 use emrguard_rbac::RbacIndex;
@@ -101,11 +101,37 @@ fn sorted_unique(evidence: &[EdgeEvidence]) -> bool {
     })
 }
 
-/// What the graph knows about an IAM principal: its policies and privilege summary.
+/// What the graph knows about an IAM principal: its policies and what its privilege summary
+/// says that edges need.
 #[derive(Debug)]
 pub(crate) struct PrincipalData {
     pub set: Option<PolicySet>,
-    pub summary: Option<PrivilegeSummary>,
+    pub summary: Option<PrincipalPrivilege>,
+}
+
+/// The part of a principal's privilege summary the graph reads. The per-grant action sets of
+/// the full summary are not kept: a catalog-wide set is a few KB, and a large graph holds
+/// thousands of principals.
+#[derive(Debug)]
+pub(crate) struct PrincipalPrivilege {
+    /// Every catalog action granted on some resource.
+    pub allowed: ActionSet,
+    /// The privilege classes held.
+    pub classes: Vec<PrivilegeClass>,
+}
+
+impl PrincipalPrivilege {
+    pub(crate) fn new(summary: PrivilegeSummary) -> Self {
+        Self {
+            allowed: summary.effective.allowed().clone(),
+            classes: summary.classes,
+        }
+    }
+
+    /// Whether a class of this kind is held.
+    pub(crate) fn has(&self, kind: PrivilegeKind) -> bool {
+        self.classes.iter().any(|c| c.kind == kind)
+    }
 }
 
 /// The cross-layer access graph of one inventory.
@@ -159,6 +185,22 @@ impl<'a> AccessGraph<'a> {
     /// The inventory the graph is built on.
     pub fn inventory(&self) -> &'a Inventory {
         self.inventory
+    }
+
+    /// Gives up the graph, returning what it owns, detached from the inventory it borrows:
+    /// freeing a large graph takes a noticeable time, which a caller may spend on another
+    /// thread (the storage is `Send` and `'static`).
+    pub fn into_storage(self) -> GraphStorage {
+        GraphStorage {
+            _prep: self.prep,
+            _nodes: self.nodes,
+            _ids: self.ids,
+            _edges: self.edges,
+            _out: self.out,
+            _principals: self.principals,
+            _capability_memo: self.capability_memo,
+            _trust_sets: self.trust_sets,
+        }
     }
 
     /// The id of a node, interning it if new.
@@ -292,6 +334,19 @@ impl<'a> AccessGraph<'a> {
             *slot = Some(ids);
         }
     }
+}
+
+/// What an [`AccessGraph`] owns, for freeing elsewhere (see [`AccessGraph::into_storage`]).
+#[derive(Debug)]
+pub struct GraphStorage {
+    _prep: Prepared,
+    _nodes: Vec<NodeKey>,
+    _ids: HashMap<NodeKey, NodeId>,
+    _edges: Vec<Edge>,
+    _out: Vec<Option<Vec<EdgeId>>>,
+    _principals: HashMap<NodeId, PrincipalData>,
+    _capability_memo: HashMap<(String, Vec<u32>), Vec<Pending>>,
+    _trust_sets: HashMap<usize, PolicySet>,
 }
 
 /// See [`AccessGraph::principal_key`].

@@ -16,7 +16,7 @@ use emrguard_rbac::access_policy::namespace_pattern_matches;
 use emrguard_rbac::identity::SYSTEM_MASTERS;
 use emrguard_rbac::Identity;
 
-use crate::graph::{AccessGraph, Pending, PrincipalData};
+use crate::graph::{AccessGraph, Pending, PrincipalData, PrincipalPrivilege};
 use crate::model::{class_name, EdgeEvidence, EdgeKind, NodeId, NodeKey, ObjectId};
 use crate::prepare::{emr_service_account, SubjectBindings};
 
@@ -110,7 +110,9 @@ impl AccessGraph<'_> {
         let analyzer = &mut self.analyzer;
         self.principals.entry(id).or_insert_with(|| {
             let set = PolicySet::for_principal_arn(inventory, arn).ok();
-            let summary = set.as_ref().map(|s| analyzer.analyze_set(s));
+            let summary = set
+                .as_ref()
+                .map(|s| PrincipalPrivilege::new(analyzer.analyze_set(s)));
             PrincipalData { set, summary }
         })
     }
@@ -121,7 +123,7 @@ impl AccessGraph<'_> {
         self.principal_data(id, arn)
             .summary
             .as_ref()
-            .is_some_and(|s| s.effective.allowed().intersects(wanted))
+            .is_some_and(|s| s.allowed.intersects(wanted))
     }
 
     /// Edges of an IAM principal.
@@ -527,9 +529,8 @@ impl AccessGraph<'_> {
         };
         let mut by_kind: BTreeMap<PrivilegeKind, Vec<EdgeEvidence>> = BTreeMap::new();
         for class in &summary.classes {
-            let mut actions = class.actions.clone();
-            let more = actions.len().saturating_sub(8);
-            actions.truncate(8);
+            let actions = class.actions.get(..8).unwrap_or(&class.actions);
+            let more = class.actions.len().saturating_sub(8);
             let listed = if more > 0 {
                 format!("{} and {more} more", actions.join(", "))
             } else {

@@ -68,7 +68,7 @@ pub mod model;
 mod prepare;
 mod search;
 
-pub use graph::{principal_key, AccessGraph};
+pub use graph::{principal_key, AccessGraph, GraphStorage};
 pub use model::{
     class_name, class_tier, parse_class, parse_tier, Edge, EdgeEvidence, EdgeId, EdgeKind, NodeId,
     NodeKey, NodeKind, ObjectId, CLASSES, EVERY_NAMESPACE, TIERS,

@@ -109,6 +109,10 @@ pub struct Catalog {
     services: Vec<ServiceInfo>,
     by_name: NameTable,
     service_by_prefix: HashMap<&'static str, usize>,
+    /// Each action's position when the catalog is ordered by `full_name` (bytewise), built on
+    /// first use: catalog order groups by service prefix, which differs (`s3-outposts:` sorts
+    /// before `s3:`).
+    name_rank: OnceLock<Vec<u32>>,
     source: String,
     generated: String,
 }
@@ -264,9 +268,10 @@ impl Catalog {
         let mut lower_text = String::with_capacity(actions.iter().map(|a| a.full_name.len()).sum());
         let mut lower_ends = Vec::with_capacity(actions.len());
         for action in &actions {
-            lower_text.extend(action.full_name.chars().map(|c| c.to_ascii_lowercase()));
+            lower_text.push_str(&action.full_name);
             lower_ends.push(u32::try_from(lower_text.len()).unwrap_or(u32::MAX));
         }
+        lower_text.make_ascii_lowercase();
         let by_name = NameTable::new(&actions);
         let service_by_prefix = services
             .iter()
@@ -280,9 +285,59 @@ impl Catalog {
             services,
             by_name,
             service_by_prefix,
+            name_rank: OnceLock::new(),
             source,
             generated,
         }
+    }
+
+    fn name_rank(&self) -> &[u32] {
+        self.name_rank.get_or_init(|| {
+            // Actions are grouped by service: order the services by `prefix:`, then each
+            // service's few actions by name, rather than sorting every name. Equal names (none
+            // in the data) come out as one name after deduplication, so their order does not
+            // matter.
+            let mut services: Vec<&ServiceInfo> = self.services.iter().collect();
+            let key = |s: &ServiceInfo| s.prefix.bytes().chain(std::iter::once(b':'));
+            services.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+            let mut rank = vec![0; self.actions.len()];
+            let mut position = 0u32;
+            let mut names: Vec<(&str, usize)> = Vec::new();
+            for svc in services {
+                names.clear();
+                names.extend(
+                    svc.range
+                        .clone()
+                        .filter_map(|i| self.actions.get(i).map(|a| (a.name, i))),
+                );
+                names.sort_unstable();
+                for &(_, i) in &names {
+                    if let Some(r) = rank.get_mut(i) {
+                        *r = position;
+                    }
+                    position = position.saturating_add(1);
+                }
+            }
+            rank
+        })
+    }
+
+    /// The `service:Name` names of a set's actions, sorted bytewise and without duplicates,
+    /// borrowed from the catalog (no allocation per name).
+    pub fn sorted_names(&self, set: &ActionSet) -> Vec<&str> {
+        let rank = self.name_rank();
+        let mut indexes: Vec<(u32, usize)> = set
+            .iter()
+            .map(|i| (rank.get(i).copied().unwrap_or(u32::MAX), i))
+            .collect();
+        indexes.sort_unstable();
+        let mut names: Vec<&str> = indexes
+            .into_iter()
+            .filter_map(|(_, i)| self.actions.get(i))
+            .map(|a| a.full_name.as_str())
+            .collect();
+        names.dedup();
+        names
     }
 
     /// All actions, grouped by service, services sorted by prefix.
@@ -441,6 +496,13 @@ impl ActionSet {
         }
     }
 
+    /// Removes an action.
+    pub fn remove(&mut self, index: usize) {
+        if let Some(w) = self.words.get_mut(index / 64) {
+            *w &= !(1u64 << (index % 64));
+        }
+    }
+
     /// Whether an action is in the set.
     pub fn contains(&self, index: usize) -> bool {
         self.words
@@ -475,6 +537,25 @@ impl ActionSet {
         let mut full = Self::full(self.len);
         full.subtract(self);
         full
+    }
+
+    /// Replaces the set by its complement, without allocating.
+    pub fn invert(&mut self) {
+        let len = self.len;
+        for (i, w) in self.words.iter_mut().enumerate() {
+            let bits = len.saturating_sub(i * 64).min(64);
+            let mask = if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            *w = !*w & mask;
+        }
+    }
+
+    /// Removes every action, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.words.fill(0);
     }
 
     /// Whether the sets share an action.
@@ -539,6 +620,40 @@ mod tests {
         assert_eq!(c.access_level("s3:ListBucket"), Some(AccessLevel::List));
         assert_eq!(c.access_level("iam:TagRole"), Some(AccessLevel::Tagging));
         assert_eq!(c.access_level("nosuch:Thing"), None);
+    }
+
+    #[test]
+    fn in_place_set_operations_match_their_copies() {
+        for len in [1, 63, 64, 65, 130] {
+            let mut set = ActionSet::empty(len);
+            for i in (0..len).step_by(3) {
+                set.insert(i);
+            }
+            let mut inverted = set.clone();
+            inverted.invert();
+            assert_eq!(inverted, set.complement(), "{len}");
+            assert_eq!(inverted.count() + set.count(), len);
+            set.remove(0);
+            assert!(!set.contains(0));
+            set.clear();
+            assert!(set.is_empty());
+        }
+    }
+
+    #[test]
+    fn sorted_names_match_sorting_the_names() {
+        let c = Catalog::get();
+        for pattern in ["*", "s3*", "s3*:Get*", "iam:*", "nosuch:*"] {
+            let set = c.expand_set(pattern);
+            let mut expected: Vec<String> = set
+                .iter()
+                .filter_map(|i| c.action(i))
+                .map(|a| a.full_name.clone())
+                .collect();
+            expected.sort();
+            expected.dedup();
+            assert_eq!(c.sorted_names(&set), expected, "{pattern}");
+        }
     }
 
     #[test]

@@ -133,20 +133,24 @@ impl ActionExpander {
 
     /// The catalog actions a statement's `Action` / `NotAction` covers.
     pub fn statement_actions(&mut self, statement: &Statement) -> ActionSet {
-        let catalog = Catalog::get();
-        let mut set = ActionSet::empty(catalog.len());
+        let mut set = ActionSet::empty(Catalog::get().len());
+        self.statement_actions_into(statement, &mut set);
+        set
+    }
+
+    /// [`Self::statement_actions`] into a set the caller reuses (its contents are replaced).
+    pub fn statement_actions_into(&mut self, statement: &Statement, set: &mut ActionSet) {
+        set.clear();
         let (patterns, negated) = match (&statement.action, &statement.not_action) {
             (Some(a), _) => (a, false),
             (None, Some(a)) => (a, true),
-            (None, None) => return set,
+            (None, None) => return,
         };
         for p in patterns {
             set.union_with(self.pattern(p));
         }
         if negated {
-            set.complement()
-        } else {
-            set
+            set.invert();
         }
     }
 }
@@ -172,12 +176,16 @@ impl EffectivePermissions {
     pub fn of(set: &PolicySet, expander: &mut ActionExpander) -> Self {
         let catalog = Catalog::get();
         let n = catalog.len();
+        // One scratch set for every statement: a catalog-wide set is a few KB, and a principal
+        // has many statements, most of which keep nothing.
+        let mut scratch = ActionSet::empty(n);
         let mut denied = ActionSet::empty(n);
         let statements = || set.identity.iter().flat_map(CompiledPolicy::statements);
         for st in statements() {
             let raw = st.statement();
             if raw.effect == Effect::Deny && !st.is_conditional() && statement_all_resources(raw) {
-                denied.union_with(&expander.statement_actions(raw));
+                expander.statement_actions_into(raw, &mut scratch);
+                denied.union_with(&scratch);
             }
         }
         let mut ceiling: Option<ActionSet> = None;
@@ -187,9 +195,13 @@ impl EffectivePermissions {
             for st in b.statements() {
                 let raw = st.statement();
                 match raw.effect {
-                    Effect::Allow => allowed.union_with(&expander.statement_actions(raw)),
+                    Effect::Allow => {
+                        expander.statement_actions_into(raw, &mut scratch);
+                        allowed.union_with(&scratch);
+                    }
                     Effect::Deny if !st.is_conditional() && statement_all_resources(raw) => {
-                        boundary_denied.union_with(&expander.statement_actions(raw));
+                        expander.statement_actions_into(raw, &mut scratch);
+                        boundary_denied.union_with(&scratch);
                     }
                     Effect::Deny => {}
                 }
@@ -205,22 +217,22 @@ impl EffectivePermissions {
             if raw.effect != Effect::Allow {
                 continue;
             }
-            let mut actions = expander.statement_actions(raw);
-            actions.subtract(&denied);
+            expander.statement_actions_into(raw, &mut scratch);
+            scratch.subtract(&denied);
             if let Some(c) = &ceiling {
-                actions.intersect_with(c);
+                scratch.intersect_with(c);
             }
-            if actions.is_empty() {
+            if scratch.is_empty() {
                 continue;
             }
             let all_resources = statement_all_resources(raw);
-            allowed.union_with(&actions);
+            allowed.union_with(&scratch);
             if all_resources {
-                allowed_everywhere.union_with(&actions);
+                allowed_everywhere.union_with(&scratch);
             }
             grants.push(PermissionGrant {
                 statement: st.reference().clone(),
-                actions,
+                actions: scratch.clone(),
                 all_resources,
                 conditional: st.is_conditional(),
                 resources: written_resources(raw),
@@ -337,8 +349,9 @@ pub struct PrivilegeClass {
     pub kind: PrivilegeKind,
     /// For escalation: the method name; otherwise a short description.
     pub detail: String,
-    /// The actions involved (`service:Action`), sorted.
-    pub actions: Vec<String>,
+    /// The actions involved (`service:Action`, names from the static catalog), sorted;
+    /// `["*"]` for full admin.
+    pub actions: Vec<&'static str>,
     /// The statements that grant them, sorted.
     pub statements: Vec<StatementRef>,
     /// Whether every contributing statement is conditional.
@@ -674,12 +687,15 @@ fn class_sets() -> &'static ClassSets {
     })
 }
 
+/// The class of `kind` held through the grants (all, or those on all resources) that give
+/// an action of `wanted`. `names` says whether to list the actions: full admin lists `*`.
 fn class_from(
     effective: &EffectivePermissions,
     kind: PrivilegeKind,
     detail: &str,
     wanted: &ActionSet,
     all_resources_only: bool,
+    names: bool,
 ) -> Option<PrivilegeClass> {
     let catalog = Catalog::get();
     let grants: Vec<&PermissionGrant> = effective
@@ -690,18 +706,17 @@ fn class_from(
     if grants.is_empty() {
         return None;
     }
-    let mut actions: Vec<String> = Vec::new();
-    for g in &grants {
-        let mut hit = g.actions.clone();
-        hit.intersect_with(wanted);
-        actions.extend(
-            hit.iter()
-                .filter_map(|i| catalog.action(i))
-                .map(|a| a.full_name.clone()),
-        );
-    }
-    actions.sort();
-    actions.dedup();
+    let actions = if names {
+        // The union of the grants' hits, named once each.
+        let mut hits = ActionSet::empty(catalog.len());
+        for g in &grants {
+            hits.union_with(&g.actions);
+        }
+        hits.intersect_with(wanted);
+        catalog.sorted_names(&hits)
+    } else {
+        vec!["*"]
+    };
     let mut statements: Vec<StatementRef> = grants.iter().map(|g| g.statement.clone()).collect();
     statements.sort();
     statements.dedup();
@@ -732,14 +747,14 @@ pub fn classify(effective: &EffectivePermissions) -> (Vec<PrivilegeClass>, Tier)
     }
     if unconditional_everywhere.is_full() {
         let all = ActionSet::full(n);
-        if let Some(mut c) = class_from(
+        if let Some(c) = class_from(
             effective,
             PrivilegeKind::FullAdmin,
             "every action on every resource",
             &all,
             true,
+            false,
         ) {
-            c.actions = vec!["*".into()];
             classes.push(c);
         }
     }
@@ -760,6 +775,7 @@ pub fn classify(effective: &EffectivePermissions) -> (Vec<PrivilegeClass>, Tier)
                 method.name,
                 wanted,
                 method.all_resources_only,
+                true,
             ) {
                 classes.push(c);
             }
@@ -792,7 +808,7 @@ pub fn classify(effective: &EffectivePermissions) -> (Vec<PrivilegeClass>, Tier)
         if !everywhere.intersects(wanted) {
             continue;
         }
-        if let Some(c) = class_from(effective, kind, detail, wanted, true) {
+        if let Some(c) = class_from(effective, kind, detail, wanted, true, true) {
             classes.push(c);
         }
     }
@@ -856,10 +872,13 @@ pub fn analyze(inventory: &Inventory, role: &IamRole) -> PrivilegeSummary {
 /// Granted against used actions, and a policy that grants only what was used.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UsageComparison {
-    /// Granted actions seen in CloudTrail (successful calls), sorted.
-    pub used: Vec<String>,
-    /// Granted actions never seen, sorted.
-    pub unused: Vec<String>,
+    /// Granted actions seen in CloudTrail (successful calls), in catalog order.
+    pub used: Vec<&'static str>,
+    /// Granted actions never seen, in catalog order.
+    pub unused: Vec<&'static str>,
+    /// The same actions as catalog indexes.
+    #[serde(skip)]
+    pub unused_set: ActionSet,
     /// Actions seen in CloudTrail that the catalog does not know or the policies do not
     /// grant (failed calls are not counted), sorted.
     pub used_not_granted: Vec<String>,
@@ -910,14 +929,13 @@ pub fn compare_usage(
     }
     not_granted.sort();
     not_granted.dedup();
-    let name = |i: &usize| catalog.action(*i).map(|a| a.full_name.clone());
-    let used: Vec<String> = used_idx.keys().filter_map(name).collect();
-    let unused: Vec<String> = effective
-        .allowed()
-        .iter()
-        .filter(|i| !used_idx.contains_key(i))
-        .filter_map(|i| name(&i))
-        .collect();
+    let name = |i: &usize| catalog.action(*i).map(|a| a.full_name.as_str());
+    let used: Vec<&'static str> = used_idx.keys().filter_map(name).collect();
+    let mut unused_set = effective.allowed().clone();
+    for &i in used_idx.keys() {
+        unused_set.remove(i);
+    }
+    let unused: Vec<&'static str> = unused_set.iter().filter_map(|i| name(&i)).collect();
     // One statement per service.
     let mut per_service: BTreeMap<&str, (Vec<String>, Option<Vec<String>>)> = BTreeMap::new();
     for (i, resources) in &used_idx {
@@ -955,6 +973,7 @@ pub fn compare_usage(
     UsageComparison {
         used,
         unused,
+        unused_set,
         used_not_granted: not_granted,
         suggested_policy: PolicyDocument {
             version: Some("2012-10-17".into()),

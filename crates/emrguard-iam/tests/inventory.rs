@@ -399,6 +399,21 @@ fn privilege_tiers_order_roles() {
     assert_eq!(admin.tier, Tier::Admin);
     assert!(admin.has(PrivilegeKind::FullAdmin));
     assert!(admin.has(PrivilegeKind::PrivilegeEscalation));
+    let full = admin
+        .classes
+        .iter()
+        .find(|c| c.kind == PrivilegeKind::FullAdmin)
+        .unwrap();
+    assert_eq!(full.actions, vec!["*"]);
+    // Other classes name each action once, sorted, however many grants give it.
+    for c in admin
+        .classes
+        .iter()
+        .filter(|c| c.kind != PrivilegeKind::FullAdmin)
+    {
+        assert!(!c.actions.is_empty(), "{c:?}");
+        assert!(c.actions.windows(2).all(|w| w[0] < w[1]), "{c:?}");
+    }
 
     let job = analyzer.analyze_role(find(&inv, "job-role"));
     assert_eq!(job.tier, Tier::LimitedWrite, "{:?}", job.classes);
@@ -500,6 +515,14 @@ fn usage_comparison_suggests_a_minimal_policy() {
     let cmp = compare_usage(&summary.effective, &events, &job.arn);
     assert_eq!(cmp.used, vec!["logs:PutLogEvents", "s3:GetObject"]);
     assert_eq!(cmp.unused, vec!["logs:CreateLogStream", "s3:PutObject"]);
+    let catalog = emrguard_iam::Catalog::get();
+    let unused_by_index: Vec<&str> = cmp
+        .unused_set
+        .iter()
+        .filter_map(|i| catalog.action(i))
+        .map(|a| a.full_name.as_str())
+        .collect();
+    assert_eq!(unused_by_index, cmp.unused);
     assert_eq!(cmp.used_not_granted, vec!["s3:ListBuckets"]);
     let st = &cmp.suggested_policy.statements;
     assert_eq!(st.len(), 2);

@@ -720,7 +720,7 @@ fn describe_text(r: &DescribeReport) -> String {
     } else {
         let _ = writeln!(out, "privilege classes:");
         for c in &r.classes {
-            let shown: Vec<&str> = c.actions.iter().take(8).map(String::as_str).collect();
+            let shown: Vec<&str> = c.actions.iter().take(8).copied().collect();
             let more = c.actions.len().saturating_sub(shown.len());
             let _ = writeln!(
                 out,

@@ -153,7 +153,7 @@ fn destinations(cx: &CheckContext<'_>, role_arn: &str) -> Destinations {
 /// A policy granting the data actions on the destinations only.
 fn scoped_policy(
     cx: &CheckContext<'_>,
-    actions: &[String],
+    actions: &[&str],
     dest: &Destinations,
 ) -> serde_json::Value {
     let partition = cx.inventory.partition();
@@ -163,12 +163,14 @@ fn scoped_policy(
         .and_then(|c| c.region())
         .unwrap_or("REGION");
     let account = cx.account_id();
-    let s3_object: Vec<&String> = actions
+    let s3_object: Vec<&str> = actions
         .iter()
+        .copied()
         .filter(|a| a.to_ascii_lowercase().starts_with("s3:"))
         .collect();
-    let other: Vec<&String> = actions
+    let other: Vec<&str> = actions
         .iter()
+        .copied()
         .filter(|a| !a.to_ascii_lowercase().starts_with("s3:"))
         .collect();
     let mut statements = Vec::new();
@@ -246,7 +248,7 @@ impl Rule for ExecutionRoleDataAccessAllResources {
             if classes.is_empty() {
                 continue;
             }
-            let mut actions: Vec<String> = classes
+            let mut actions: Vec<&str> = classes
                 .iter()
                 .flat_map(|c| c.actions.iter().cloned())
                 .filter(|a| !coverage.covers(a))
@@ -275,7 +277,7 @@ impl Rule for ExecutionRoleDataAccessAllResources {
                     if !shown.insert(st.clone()) {
                         continue;
                     }
-                    let granted: Vec<String> = actions
+                    let granted: Vec<&str> = actions
                         .iter()
                         .filter(|a| {
                             analysis

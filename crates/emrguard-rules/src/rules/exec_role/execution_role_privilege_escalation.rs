@@ -106,7 +106,7 @@ impl Rule for ExecutionRolePrivilegeEscalation {
                     if !shown.insert(st.clone()) {
                         continue;
                     }
-                    let granted: Vec<String> = method
+                    let granted: Vec<&str> = method
                         .actions
                         .iter()
                         .filter(|a| {

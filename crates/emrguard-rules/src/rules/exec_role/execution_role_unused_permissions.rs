@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use emrguard_iam::privilege::compare_usage;
-use emrguard_iam::{AccessLevel, Catalog};
+use emrguard_iam::{AccessLevel, ActionSet, Catalog};
 use emrguard_model::aws::CloudTrailEvent;
 use emrguard_model::inventory::{area, normalise_principal_arn};
 
@@ -158,26 +158,30 @@ impl Rule for ExecutionRoleUnusedPermissions {
             };
             let analysis = cx.iam_summary(role);
             let usage = compare_usage(&analysis.privilege.effective, events, &role.arn);
-            let unlogged = |a: &String| {
+            let unlogged = |a: &&str| {
                 is_data_action(a)
                     && a.split_once(':')
                         .is_some_and(|(svc, _)| !data_services.contains(svc))
             };
-            let unused: Vec<String> = usage
-                .unused
-                .iter()
-                .filter(|a| !unlogged(a))
-                .cloned()
-                .collect();
+            // One pass sorts the unused actions into counted or skipped, keeping the counted
+            // ones' indexes so that each grant's share is a set intersection.
+            let mut unused: Vec<&'static str> = Vec::new();
+            let mut skipped: Vec<&'static str> = Vec::new();
+            let mut unused_set = ActionSet::empty(catalog.len());
+            for i in usage.unused_set.iter() {
+                let Some(name) = catalog.action(i).map(|a| a.full_name.as_str()) else {
+                    continue;
+                };
+                if unlogged(&name) {
+                    skipped.push(name);
+                } else {
+                    unused.push(name);
+                    unused_set.insert(i);
+                }
+            }
             if unused.is_empty() {
                 continue;
             }
-            let skipped: Vec<String> = usage
-                .unused
-                .iter()
-                .filter(|a| unlogged(a))
-                .cloned()
-                .collect();
             let granted = analysis.privilege.effective.allowed().count();
             let risky = unused.iter().any(|a| {
                 catalog.access_level(a).is_some_and(|l| {
@@ -224,14 +228,13 @@ impl Rule for ExecutionRoleUnusedPermissions {
                 ),
                 r,
             ));
-            let unused_set: BTreeSet<&String> = unused.iter().collect();
             for grant in &analysis.privilege.effective.grants {
-                let names: Vec<String> = grant
-                    .actions
+                let mut hit = grant.actions.clone();
+                hit.intersect_with(&unused_set);
+                let names: Vec<&str> = hit
                     .iter()
                     .filter_map(|i| catalog.action(i))
-                    .map(|a| a.full_name.clone())
-                    .filter(|a| unused_set.contains(a))
+                    .map(|a| a.full_name.as_str())
                     .collect();
                 if names.is_empty() {
                     continue;
@@ -272,7 +275,7 @@ impl Rule for ExecutionRoleUnusedPermissions {
                     effect: emrguard_model::policy::Effect::Allow,
                     principal: None,
                     not_principal: None,
-                    action: Some(skipped.clone()),
+                    action: Some(skipped.iter().map(|a| (*a).to_owned()).collect()),
                     not_action: None,
                     resource: Some(vec!["RESOURCES_AS_TODAY".into()]),
                     not_resource: None,

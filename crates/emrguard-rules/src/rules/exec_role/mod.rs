@@ -114,8 +114,8 @@ pub(crate) fn list(items: &[String], max: usize) -> String {
 }
 
 /// Joins names in backticks, naming at most `max`.
-pub(crate) fn ticked(names: &[String], max: usize) -> String {
-    let items: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+pub(crate) fn ticked<S: AsRef<str>>(names: &[S], max: usize) -> String {
+    let items: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
     list(&items, max)
 }
 
@@ -194,9 +194,14 @@ impl AdminCoverage {
     /// Whether the admin grants already imply `action` (`service:Name`).
     pub(crate) fn covers(&self, action: &str) -> bool {
         self.full
-            || action
-                .split_once(':')
-                .is_some_and(|(svc, _)| self.services.contains(&svc.to_ascii_lowercase()))
+            || action.split_once(':').is_some_and(|(svc, _)| {
+                // Catalog names are lower-case already; only others need a lower-case copy.
+                if svc.bytes().any(|b| b.is_ascii_uppercase()) {
+                    self.services.contains(&svc.to_ascii_lowercase())
+                } else {
+                    self.services.contains(svc)
+                }
+            })
     }
 }
 

@@ -242,7 +242,9 @@ impl Inventory {
     /// after the last object is added; call it again after any change.
     pub fn finalize(&mut self) {
         let sort_pods = |pods: &mut Vec<Pod>| {
-            sort_stable(pods, |a, b| meta_key(&a.metadata).cmp(&meta_key(&b.metadata)));
+            sort_stable(pods, |a, b| {
+                meta_key(&a.metadata).cmp(&meta_key(&b.metadata))
+            });
         };
         // Pods are by far the longest list (and pod files, one per namespace, are not in
         // namespace order): they are sorted on another thread while the rest are sorted here.

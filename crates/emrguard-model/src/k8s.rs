@@ -3,15 +3,12 @@
 //!
 //! Secrets have no `data` or `stringData` field on purpose: the values are never held.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::serde_util::null_default;
 use crate::source::Source;
 
-/// String-to-string map (labels, annotations, ConfigMap data).
-pub type StringMap = BTreeMap<Text, Text>;
+pub use crate::string_map::StringMap;
 
 /// A string as the model keeps it: short ones (most names, labels, verbs) without a heap
 /// allocation.
@@ -29,13 +26,13 @@ pub struct ObjectMeta {
     /// `metadata.labels`.
     #[serde(
         deserialize_with = "null_default",
-        skip_serializing_if = "BTreeMap::is_empty"
+        skip_serializing_if = "StringMap::is_empty"
     )]
     pub labels: StringMap,
     /// `metadata.annotations`.
     #[serde(
         deserialize_with = "null_default",
-        skip_serializing_if = "BTreeMap::is_empty"
+        skip_serializing_if = "StringMap::is_empty"
     )]
     pub annotations: StringMap,
     /// `metadata.uid`.

@@ -14,6 +14,7 @@ pub mod parallel;
 pub mod policy;
 mod serde_util;
 pub mod source;
+mod string_map;
 
 pub use inventory::{CoverageGap, Inventory};
 pub use source::Source;

@@ -137,7 +137,7 @@ fn generate() -> Inventory {
             role.metadata.labels.clear();
             role.aggregation_rule = Some(AggregationRule {
                 cluster_role_selectors: vec![LabelSelector {
-                    match_labels: [("aggregate-to".into(), format!("agg-{i}").into())].into(),
+                    match_labels: [("aggregate-to", format!("agg-{i}"))].into(),
                     ..LabelSelector::default()
                 }],
             });

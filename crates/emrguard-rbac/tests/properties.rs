@@ -1,11 +1,11 @@
 //! Property tests: monotonicity, `*` as a superset, aggregation as a union, and agreement of
 //! the indexed engine with a naive transcription of kube-apiserver's rule resolver.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use emrguard_model::k8s::{
-    AggregationRule, LabelSelector, ObjectMeta, PolicyRule, Role, RoleBinding, RoleRef, Subject,
-    Text,
+    AggregationRule, LabelSelector, ObjectMeta, PolicyRule, Role, RoleBinding, RoleRef, StringMap,
+    Subject, Text,
 };
 use emrguard_model::Inventory;
 use emrguard_rbac::matching::rule_allows;
@@ -395,7 +395,7 @@ proptest! {
         req in request(),
     ) {
         let selector = LabelSelector {
-            match_labels: BTreeMap::from([("agg".into(), "true".into())]),
+            match_labels: StringMap::from([("agg", "true")]),
             ..LabelSelector::default()
         };
         let user = Subject { kind: "User".into(), name: "u1".into(), ..Subject::default() };

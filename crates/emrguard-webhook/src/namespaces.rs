@@ -147,10 +147,7 @@ mod tests {
 
     fn selector(labels: &[(&str, &str)], exprs: &[(&str, &str, &[&str])]) -> LabelSelector {
         LabelSelector {
-            match_labels: labels
-                .iter()
-                .map(|(k, v)| ((*k).into(), (*v).into()))
-                .collect(),
+            match_labels: labels.iter().map(|(k, v)| (*k, *v)).collect(),
             match_expressions: exprs
                 .iter()
                 .map(|(k, op, vs)| LabelSelectorRequirement {
@@ -188,7 +185,7 @@ mod tests {
     #[test]
     fn known_labels_sharpen_the_answer() {
         let mut ns = EmrNamespaces::from_names(["emr"]);
-        ns.set_known_labels([("emr".to_owned(), [("team".into(), "data".into())].into())].into());
+        ns.set_known_labels([("emr".to_owned(), StringMap::from([("team", "data")]))].into());
         assert!(!ns.selector_may_reach(Some(&selector(&[("team", "web")], &[]))));
         assert!(ns.selector_may_reach(Some(&selector(&[("team", "data")], &[]))));
         assert!(!ns.selector_may_reach(Some(&selector(&[], &[("env", "Exists", &[])]))));

@@ -822,7 +822,7 @@ fn a_snapshot_supplies_namespaces_labels_and_emr_usernames() {
     inventory.namespaces = vec![Namespace {
         metadata: ObjectMeta {
             name: "emr-live".into(),
-            labels: [("team".into(), "data".into())].into(),
+            labels: [("team", "data")].into(),
             ..ObjectMeta::default()
         },
         ..Namespace::default()

@@ -132,7 +132,7 @@ fn node_group_labels(ng: &Nodegroup) -> StringMap {
     let mut labels: StringMap = ng
         .labels
         .iter()
-        .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     labels.insert(
         "eks.amazonaws.com/nodegroup".into(),

@@ -307,6 +307,9 @@ fn hop_detail(e: &emrguard_graph::Edge) -> String {
     parts.join("; ")
 }
 
+/// Below this many sources per thread, a second graph costs more than it saves.
+const SOURCES_PER_WORKER: usize = 200;
+
 impl TenantPathToPrivilegedRole {
     fn report(
         cx: &CheckContext<'_>,
@@ -427,15 +430,32 @@ impl Rule for TenantPathToPrivilegedRole {
         if sources.is_empty() {
             return;
         }
-        let mut graph = AccessGraph::new(cx.inventory, cx.rbac());
-        for source in &sources {
-            Self::report(cx, &mut graph, source, out);
+        // On large snapshots this rule is the audit's critical path (the other rules finish
+        // long before it), so its sources are split between threads, each with its own graph.
+        // Each source's findings depend only on the graph's content, never on which sources
+        // were searched before, so the split does not change the result.
+        let workers = if sources.len() >= SOURCES_PER_WORKER * 2 {
+            emrguard_model::parallel::threads().min(2)
+        } else {
+            1
+        };
+        let chunks: Vec<&[PathSource]> = sources.chunks(sources.len().div_ceil(workers)).collect();
+        let outputs = emrguard_model::parallel::par_map(&chunks, workers, |_, chunk| {
+            let mut graph = AccessGraph::new(cx.inventory, cx.rbac());
+            let mut found = Vec::new();
+            for source in *chunk {
+                Self::report(cx, &mut graph, source, &mut found);
+            }
+            // Freeing a large graph takes a noticeable share of the rule; another thread does
+            // it while the audit goes on (if no thread can be started, it is freed here).
+            let storage = graph.into_storage();
+            let _ = std::thread::Builder::new()
+                .name("emrguard-graph-free".into())
+                .spawn(move || drop(storage));
+            found
+        });
+        for found in outputs {
+            out.extend(found);
         }
-        // Freeing a large graph takes a noticeable share of the rule; another thread does it
-        // while the audit goes on (if no thread can be started, the storage is freed here).
-        let storage = graph.into_storage();
-        let _ = std::thread::Builder::new()
-            .name("emrguard-graph-free".into())
-            .spawn(move || drop(storage));
     }
 }

@@ -874,9 +874,7 @@ pub fn analyze(inventory: &Inventory, role: &IamRole) -> PrivilegeSummary {
 pub struct UsageComparison {
     /// Granted actions seen in CloudTrail (successful calls), in catalog order.
     pub used: Vec<&'static str>,
-    /// Granted actions never seen, in catalog order.
-    pub unused: Vec<&'static str>,
-    /// The same actions as catalog indexes.
+    /// Granted actions never seen, as catalog indexes ([`UsageComparison::unused`] names them).
     #[serde(skip)]
     pub unused_set: ActionSet,
     /// Actions seen in CloudTrail that the catalog does not know or the policies do not
@@ -885,6 +883,18 @@ pub struct UsageComparison {
     /// A policy with only the used actions, one statement per service, resources from the
     /// events where every event named one, else `*`.
     pub suggested_policy: PolicyDocument,
+}
+
+impl UsageComparison {
+    /// Granted actions never seen, in catalog order.
+    pub fn unused(&self) -> Vec<&'static str> {
+        let catalog = Catalog::get();
+        self.unused_set
+            .iter()
+            .filter_map(|i| catalog.action(i))
+            .map(|a| a.full_name.as_str())
+            .collect()
+    }
 }
 
 /// CloudTrail event sources whose prefix differs from the IAM service prefix.
@@ -935,7 +945,6 @@ pub fn compare_usage(
     for &i in used_idx.keys() {
         unused_set.remove(i);
     }
-    let unused: Vec<&'static str> = unused_set.iter().filter_map(|i| name(&i)).collect();
     // One statement per service.
     let mut per_service: BTreeMap<&str, (Vec<String>, Option<Vec<String>>)> = BTreeMap::new();
     for (i, resources) in &used_idx {
@@ -972,7 +981,6 @@ pub fn compare_usage(
         .collect();
     UsageComparison {
         used,
-        unused,
         unused_set,
         used_not_granted: not_granted,
         suggested_policy: PolicyDocument {

@@ -61,11 +61,6 @@ impl StringMap {
         self.entries.iter().map(|(k, _)| k)
     }
 
-    /// The values, in key order.
-    pub fn values(&self) -> impl Iterator<Item = &Text> {
-        self.entries.iter().map(|(_, v)| v)
-    }
-
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -14,10 +14,17 @@ const POLICY_FIELDS: &[&str] = &["AssumeRolePolicyDocument", "PolicyDocument", "
 /// For an error at `path` inside the JSON value `element_text`: when `path` is a policy
 /// document field, the path of the first problem in the document and a message.
 pub(crate) fn refine(element_text: &str, path: &str) -> Option<(String, String)> {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    if !POLICY_FIELDS.contains(&last) {
-        return None;
-    }
+    // The error may have been raised inside the document (`...PolicyDocument.Statement[0]`):
+    // the document's own walk below names the first problem either way.
+    let end = path
+        .match_indices('.')
+        .map(|(at, _)| at)
+        .chain([path.len()])
+        .rfind(|&end| {
+            let segment = path.get(..end).and_then(|p| p.rsplit('.').next());
+            segment.is_some_and(|s| POLICY_FIELDS.contains(&s))
+        })?;
+    let path = path.get(..end)?;
     let value: Value = serde_json::from_str(element_text).ok()?;
     let document = navigate(&value, path)?;
     let (sub_path, message) = check_document(document)?;
@@ -253,6 +260,15 @@ mod tests {
                 "AssumeRolePolicyDocument.Statement[1].Effect".to_owned(),
                 "expected \"Allow\" or \"Deny\", found \"allow\"".to_owned()
             ))
+        );
+        // An error raised inside the document is refined the same way.
+        assert_eq!(
+            refine(role, "AssumeRolePolicyDocument.Statement[1].Effect").map(|r| r.0),
+            Some("AssumeRolePolicyDocument.Statement[1].Effect".to_owned())
+        );
+        assert_eq!(
+            refine(role, "AssumeRolePolicyDocument.Statement[1]").map(|r| r.0),
+            Some("AssumeRolePolicyDocument.Statement[1].Effect".to_owned())
         );
         let inline = r#"{"RolePolicyList": [{"PolicyName": "p", "PolicyDocument":
             {"Statement": {"Effect": "Allow", "Action": ["s3:GetObject", 5]}}}]}"#;

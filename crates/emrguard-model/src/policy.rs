@@ -5,8 +5,9 @@
 //! URL-encoded JSON string that the raw IAM API returns.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::de::{self, Deserializer};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::serde_util::one_or_many;
@@ -35,29 +36,30 @@ struct RawDocument {
     statements: Vec<Statement>,
 }
 
+const EXPECTED_DOCUMENT: &str = "expected a policy document: an object with `Statement` (an object or a list of statements with `Effect` \"Allow\" or \"Deny\"), or its URL-encoded JSON string";
+
 impl<'de> Deserialize<'de> for PolicyDocument {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Form {
-            Encoded(String),
-            Object(RawDocument),
-        }
-        let raw = match Form::deserialize(deserializer) {
-            Ok(Form::Encoded(s)) => {
-                let decoded = percent_decode(&s).ok_or_else(|| {
-                    de::Error::custom("policy document string is not valid URL-encoded UTF-8")
+        // A visitor, not an untagged enum: that would buffer the whole document first.
+        struct Form;
+        impl<'de> Visitor<'de> for Form {
+            type Value = RawDocument;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(EXPECTED_DOCUMENT.trim_start_matches("expected "))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDocument, E> {
+                let decoded = percent_decode(s).ok_or_else(|| {
+                    E::custom("policy document string is not valid URL-encoded UTF-8")
                 })?;
                 serde_json::from_str::<RawDocument>(&decoded)
-                    .map_err(|e| de::Error::custom(format!("URL-encoded policy document: {e}")))?
+                    .map_err(|e| E::custom(format!("URL-encoded policy document: {e}")))
             }
-            Ok(Form::Object(raw)) => raw,
-            Err(_) => {
-                return Err(de::Error::custom(
-                    "expected a policy document: an object with `Statement` (an object or a list of statements with `Effect` \"Allow\" or \"Deny\"), or its URL-encoded JSON string",
-                ))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDocument, A::Error> {
+                RawDocument::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map_err(|_| de::Error::custom(EXPECTED_DOCUMENT))
             }
-        };
+        }
+        let raw = deserializer.deserialize_any(Form)?;
         Ok(PolicyDocument {
             version: raw.version,
             id: raw.id,
@@ -136,25 +138,36 @@ impl Serialize for Principal {
     }
 }
 
+const EXPECTED_PRINCIPAL: &str = "expected \"*\" or an object of principal types (AWS, Service, Federated, CanonicalUser) to a string or list of strings";
+
 impl<'de> Deserialize<'de> for Principal {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Star(String),
-            Map(BTreeMap<String, StringOrList>),
+        struct Raw;
+        impl<'de> Visitor<'de> for Raw {
+            type Value = Principal;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(EXPECTED_PRINCIPAL.trim_start_matches("expected "))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Principal, E> {
+                if s == "*" {
+                    Ok(Principal::Any)
+                } else {
+                    Err(E::custom(format!(
+                        "principal string must be \"*\", found {s:?}"
+                    )))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Principal, A::Error> {
+                let map = BTreeMap::<String, StringOrList>::deserialize(
+                    de::value::MapAccessDeserializer::new(map),
+                )
+                .map_err(|_| de::Error::custom(EXPECTED_PRINCIPAL))?;
+                Ok(Principal::Typed(
+                    map.into_iter().map(|(k, v)| (k, v.0)).collect(),
+                ))
+            }
         }
-        match Raw::deserialize(deserializer).map_err(|_| {
-            de::Error::custom("expected \"*\" or an object of principal types (AWS, Service, Federated, CanonicalUser) to a string or list of strings")
-        })? {
-            Raw::Star(s) if s == "*" => Ok(Self::Any),
-            Raw::Star(s) => Err(de::Error::custom(format!(
-                "principal string must be \"*\", found {s:?}"
-            ))),
-            Raw::Map(map) => Ok(Self::Typed(
-                map.into_iter().map(|(k, v)| (k, v.0)).collect(),
-            )),
-        }
+        deserializer.deserialize_any(Raw)
     }
 }
 
@@ -172,39 +185,93 @@ impl<'de> Deserialize<'de> for StringOrList {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ConditionValues(Vec<String>);
 
+const EXPECTED_CONDITION_VALUE: &str =
+    "a condition value: a string, number, boolean or a list of them";
+
+/// One condition value as text.
+struct ConditionScalar(String);
+
+/// Numbers are written as JSON writes them (`serde_json::Number`'s text).
+fn number_text(number: serde_json::Number) -> String {
+    number.to_string()
+}
+
+impl<'de> Deserialize<'de> for ConditionScalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(ScalarVisitor)
+            .map(ConditionScalar)
+    }
+}
+
+struct ScalarVisitor;
+
+impl Visitor<'_> for ScalarVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(EXPECTED_CONDITION_VALUE)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(number_text(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(number_text(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        serde_json::Number::from_f64(v)
+            .map(number_text)
+            .ok_or_else(|| E::custom(EXPECTED_CONDITION_VALUE))
+    }
+}
+
 impl<'de> Deserialize<'de> for ConditionValues {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Scalar {
-            S(String),
-            B(bool),
-            N(serde_json::Number),
-        }
-        impl Scalar {
-            fn text(self) -> String {
-                match self {
-                    Scalar::S(s) => s,
-                    Scalar::B(b) => b.to_string(),
-                    Scalar::N(n) => n.to_string(),
+        struct Values;
+        impl<'de> Visitor<'de> for Values {
+            type Value = Vec<String>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(EXPECTED_CONDITION_VALUE)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+                ScalarVisitor.visit_str(v).map(|one| vec![one])
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Vec<String>, E> {
+                Ok(vec![v])
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Vec<String>, E> {
+                ScalarVisitor.visit_bool(v).map(|one| vec![one])
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<String>, E> {
+                ScalarVisitor.visit_i64(v).map(|one| vec![one])
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<String>, E> {
+                ScalarVisitor.visit_u64(v).map(|one| vec![one])
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Vec<String>, E> {
+                ScalarVisitor.visit_f64(v).map(|one| vec![one])
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+                let mut all = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(ConditionScalar(value)) = seq.next_element()? {
+                    all.push(value);
                 }
+                all.shrink_to_fit();
+                Ok(all)
             }
         }
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            One(Scalar),
-            Many(Vec<Scalar>),
-        }
-        let raw = Raw::deserialize(deserializer).map_err(|_| {
-            de::Error::custom(
-                "expected a condition value: a string, number, boolean or a list of them",
-            )
-        })?;
-        Ok(ConditionValues(match raw {
-            Raw::One(s) => vec![s.text()],
-            Raw::Many(v) => v.into_iter().map(Scalar::text).collect(),
-        }))
+        deserializer
+            .deserialize_any(Values)
+            .map(ConditionValues)
+            .map_err(|_| de::Error::custom(format!("expected {EXPECTED_CONDITION_VALUE}")))
     }
 }
 

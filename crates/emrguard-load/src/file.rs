@@ -124,6 +124,10 @@ pub(crate) fn process(relative: &str, bytes: &[u8], threads: usize) -> FileOutco
 /// first. `None` when the file is of another shape or anything is unusual; then it must be
 /// read the usual way. An error means the same: the caller reads the file again strictly,
 /// which reports the error as usual.
+/// About the size of a pod as kubectl prints it (RBAC objects are smaller, so their lists
+/// may still grow).
+const TYPICAL_ITEM_BYTES: usize = 2048;
+
 fn load_kubernetes_list_once(
     relative: &str,
     text: &str,
@@ -132,7 +136,9 @@ fn load_kubernetes_list_once(
     if text.len() > PARALLEL_BYTES {
         return None;
     }
-    let mut objects = Vec::new();
+    // Room for the items at a typical object size, so that the list (of large objects) is
+    // not copied as it grows; it only lives while the file is read.
+    let mut objects = Vec::with_capacity(text.len() / TYPICAL_ITEM_BYTES);
     let mut lines = decode::LineCounter::new(text);
     let entries = crate::scan::scan_with_items(text, |start| {
         let rest = text.get(start..)?;
@@ -153,7 +159,7 @@ fn load_kubernetes_list_once(
     }
     for (i, (object, line)) in objects.into_iter().enumerate() {
         let source = source_at(relative, Some(line));
-        if let Err(e) = k8s::add_object(object, source, &format!("items[{i}]"), out) {
+        if let Err(e) = k8s::add_object(object, source, Some(i), out) {
             return Some(Err(e));
         }
     }
@@ -206,7 +212,7 @@ fn load_kubernetes(
         let object = element.parse_seed(KindSeed {
             kind: Some(kind.as_str()),
         })?;
-        k8s::add_object(object, source(element.line), "", out)?;
+        k8s::add_object(object, source(element.line), None, out)?;
         return Ok(None);
     }
     // `PodList` and friends (raw API output) leave `kind` off their items.
@@ -252,7 +258,7 @@ fn load_kubernetes(
         Ok((object, element.line))
     })?;
     for (i, (object, line)) in objects.into_iter().enumerate() {
-        k8s::add_object(object, source(line), &format!("items[{i}]"), out)?;
+        k8s::add_object(object, source(line), Some(i), out)?;
     }
     doc.check_unread(|key| key == "items")?;
     Ok(None)

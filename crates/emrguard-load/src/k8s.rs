@@ -437,7 +437,7 @@ pub(crate) fn area_from_file_name(relative: &str) -> Option<&'static str> {
 pub(crate) fn add_object(
     object: K8sObject,
     source: Source,
-    path: &str,
+    item: Option<usize>,
     out: &mut Partial,
 ) -> Result<(), FileError> {
     if let Some(area) = area_of(&object) {
@@ -475,7 +475,10 @@ pub(crate) fn add_object(
             if o.metadata.namespace.as_deref() == Some("kube-system")
                 && o.metadata.name == "aws-auth"
             {
-                let auth = parse_aws_auth(&o, o.source.clone()).map_err(|e| e.under(path))?;
+                let auth = parse_aws_auth(&o, o.source.clone()).map_err(|e| match item {
+                    Some(i) => e.under(&format!("items[{i}]")),
+                    None => e.under(""),
+                })?;
                 if inv.aws_auth.is_some() {
                     inv.warnings.push(format!(
                         "{}: a second kube-system/aws-auth ConfigMap in one file; the first is used",

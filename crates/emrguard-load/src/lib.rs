@@ -29,6 +29,7 @@ mod scan;
 mod walk;
 mod yaml;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -105,47 +106,18 @@ pub fn load_snapshot_with_summary(
     options: &LoadOptions,
 ) -> Result<(Inventory, LoadSummary), LoadError> {
     let listing = walk::list_files(root)?;
-    run_files(
-        &listing.files,
-        listing.skipped,
-        options,
-        |index, process| {
-            let entry = listing.files.get(index).ok_or_else(|| LoadError::Io {
-                path: root.to_path_buf(),
-                message: "file list changed while reading".to_owned(),
-            })?;
-            // One buffer per thread, reused from file to file: a new buffer per file is fresh
-            // memory, and its page faults cost more than the read itself.
-            READ_BUFFER.with_borrow_mut(|buffer| {
-                buffer.clear();
-                read_into(&entry.path, buffer).map_err(|e| LoadError::Io {
-                    path: entry.path.clone(),
-                    message: e.to_string(),
-                })?;
-                let outcome = process(buffer);
-                if buffer.capacity() > READ_BUFFER_KEPT {
-                    *buffer = Vec::new();
-                }
-                Ok(outcome)
+    run_files(&listing.files, listing.skipped, options, |index| {
+        let entry = listing.files.get(index).ok_or_else(|| LoadError::Io {
+            path: root.to_path_buf(),
+            message: "file list changed while reading".to_owned(),
+        })?;
+        std::fs::read(&entry.path)
+            .map(Cow::Owned)
+            .map_err(|e| LoadError::Io {
+                path: entry.path.clone(),
+                message: e.to_string(),
             })
-        },
-    )
-}
-
-thread_local! {
-    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The largest read buffer a thread keeps for its next file.
-const READ_BUFFER_KEPT: usize = 64 << 20;
-
-fn read_into(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
-    use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
-    let size = file.metadata().map_or(0, |m| m.len());
-    buffer.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    file.read_to_end(buffer)?;
-    Ok(())
+    })
 }
 
 /// Loads an in-memory snapshot: the same as [`load_snapshot`] over a directory holding
@@ -164,8 +136,8 @@ pub fn load_files(files: Vec<SnapshotFile>, options: &LoadOptions) -> Result<Inv
             path: PathBuf::from(path),
         })
         .collect();
-    run_files(&named, Vec::new(), options, |index, process| {
-        Ok(process(
+    run_files(&named, Vec::new(), options, |index| {
+        Ok(Cow::Borrowed(
             entries
                 .get(index)
                 .map_or(&[][..], |(_, bytes)| bytes.as_slice()),
@@ -174,17 +146,17 @@ pub fn load_files(files: Vec<SnapshotFile>, options: &LoadOptions) -> Result<Inv
     .map(|(inventory, _)| inventory)
 }
 
-/// Reads (with `read`, which hands a file's bytes to the given parser) and parses every file in parallel and merges each file's objects, in `files` order,
+/// Reads and parses every file in parallel and merges each file's objects, in `files` order,
 /// while later files are still being parsed. Without `keep_going`, files after the first
 /// failure are not parsed and the first failure in path order is the error.
-fn run_files<F>(
+fn run_files<'b, F>(
     files: &[walk::Entry],
     skipped: Vec<SkippedFile>,
     options: &LoadOptions,
     read: F,
 ) -> Result<(Inventory, LoadSummary), LoadError>
 where
-    F: Fn(usize, &dyn Fn(&[u8]) -> FileOutcome) -> Result<FileOutcome, LoadError> + Sync,
+    F: Fn(usize) -> Result<Cow<'b, [u8]>, LoadError> + Sync,
 {
     let threads = parallel::threads();
     let first_failure = AtomicUsize::new(usize::MAX);
@@ -196,9 +168,7 @@ where
             if !options.keep_going && index > first_failure.load(Ordering::Relaxed) {
                 return Ok(FileOutcome::NotRead);
             }
-            let outcome = read(index, &|bytes| {
-                file::process(&entry.relative, bytes, threads)
-            });
+            let outcome = read(index).map(|bytes| file::process(&entry.relative, &bytes, threads));
             if matches!(outcome, Err(_) | Ok(FileOutcome::Malformed(_))) {
                 first_failure.fetch_min(index, Ordering::Relaxed);
             }

@@ -348,7 +348,7 @@ pub(crate) fn load(
                         .as_ref()
                         .and_then(|l| l.get(i).copied())
                         .or(start);
-                    k8s::add_object(object, source(line), &format!("items[{i}]"), out)
+                    k8s::add_object(object, source(line), Some(i), out)
                         .map_err(|e| with_document_line(e, start))?;
                 }
             }
@@ -362,7 +362,7 @@ pub(crate) fn load(
                 }
                 .deserialize(document)
                 .map_err(|e| yaml_error(&e))?;
-                k8s::add_object(object, source(start), "", out)
+                k8s::add_object(object, source(start), None, out)
                     .map_err(|e| with_document_line(e, start))?;
             }
             Head::Mapping { keys, .. } => {

@@ -12,6 +12,9 @@
 # Usage: scripts/bench.sh [SIZES...]        e.g. scripts/bench.sh s m l xl   (default: s m l xl)
 # Env:   RUNS=3  SEED=1  BENCH_DIR=target/bench  REGENERATE=1 (regenerate existing snapshots)
 #        BIN_DIR=DIR (use binaries built elsewhere instead of building them)
+#        INSTRUCTIONS="s m" (also count the instructions of the audit and of the floor at these
+#        sizes with valgrind's callgrind: the same count on every run of the same binary and
+#        inputs, however loaded the machine; about 50 times slower than a run)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -48,6 +51,13 @@ measure() {
         /User time \(seconds\)|System time \(seconds\)/ { cpu += $2 }
         END { printf "%.3f %d %.3f\n", s, kb, cpu }' "$log"
     rm -f "$log"
+}
+
+# instructions CMD...: user-space instructions executed by CMD (all threads), from callgrind.
+instructions() {
+    # The audit exits with 1 when it has findings: the count is read either way.
+    { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null || true; } \
+        | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
 # median of field $1 of RUNS lines on stdin.
@@ -117,3 +127,25 @@ for size in "${SIZES[@]}"; do
     prev_s=$audit_s
     prev_min=$audit_min
 done
+
+if [ -n "${INSTRUCTIONS:-}" ]; then
+    if ! command -v valgrind >/dev/null 2>&1; then
+        echo "INSTRUCTIONS needs valgrind (Debian package 'valgrind')" >&2
+        exit 2
+    fi
+    {
+    echo
+    echo "Instructions executed (callgrind, every thread; independent of the machine's load):"
+    echo
+    echo "| size | parse floor instructions | audit instructions | audit / floor |"
+    echo "|---|---|---|---|"
+    } | tee -a "$BENCH_DIR/results.md"
+    for size in $INSTRUCTIONS; do
+        dir=$BENCH_DIR/$size
+        floor_i=$(instructions "$BIN/emrguard-parse-floor" "$dir")
+        audit_i=$(instructions "$BIN/emrguard" audit "$dir" --format json --output "$BENCH_DIR/$size-report.json")
+        awk -v s="$size" -v f="$floor_i" -v a="$audit_i" \
+            'BEGIN { printf "| %s | %.3f G | %.3f G | %.2f |\n", s, f / 1e9, a / 1e9, (f > 0 ? a / f : 0) }' \
+            | tee -a "$BENCH_DIR/results.md"
+    done
+fi

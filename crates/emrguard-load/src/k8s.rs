@@ -204,6 +204,22 @@ struct SecretRaw {
     string_data: KeyNames,
 }
 
+/// A Secret whose `data` came before its `kind` (as kubectl prints it) and was read first, as
+/// key names only ([`key_names`]): the rest of the object is read from `d`.
+pub(crate) fn secret_after_kind<'de, D: Deserializer<'de>>(
+    d: D,
+    data_keys: Vec<String>,
+) -> Result<Secret, D::Error> {
+    let mut raw = SecretRaw::deserialize(d)?;
+    raw.data.0.extend(data_keys);
+    Ok(raw.into_secret())
+}
+
+/// The key names of a Secret's `data` or `stringData`, values skipped unread.
+pub(crate) fn key_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    KeyNames::deserialize(d).map(|k| k.0)
+}
+
 impl SecretRaw {
     fn into_secret(self) -> Secret {
         let mut keys = self.data.0;

@@ -28,6 +28,7 @@ mod policy_diag;
 mod scan;
 mod walk;
 mod yaml;
+mod yaml_list;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

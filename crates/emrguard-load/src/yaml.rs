@@ -3,6 +3,8 @@
 //! Two passes over the text: the first reads only each document's `kind` (and its items'
 //! kinds), skipping everything else; the second parses each object as the type its kind
 //! names. No document is ever held as an untyped value, so a Secret's values are never stored.
+//! A file holding one List in kubectl's layout is read in one pass instead
+//! ([`crate::yaml_list`]), with the same result.
 //! Documents without a `kind` (aws CLI output) are converted to JSON and read like JSON.
 
 use std::fmt;
@@ -289,6 +291,24 @@ pub(crate) fn load(
     threads: usize,
     out: &mut Partial,
 ) -> Result<Vec<String>, FileError> {
+    if let Some(objects) = crate::yaml_list::objects(text) {
+        // One List in kubectl's layout, read in one pass: placed as the general path below
+        // places the items of a file's only document.
+        let layout = document_lines(text);
+        let doc_lines = (layout.len() == 1).then(|| layout.first()).flatten();
+        add_list_items(relative, text, doc_lines, &mut None, objects, out)?;
+        return Ok(Vec::new());
+    }
+    load_documents(relative, text, threads, out)
+}
+
+/// The general path of [`load`]: every document of any layout, in two passes.
+pub(crate) fn load_documents(
+    relative: &str,
+    text: &str,
+    threads: usize,
+    out: &mut Partial,
+) -> Result<Vec<String>, FileError> {
     let mut heads = Vec::new();
     for document in serde_yaml_ng::Deserializer::from_str(text) {
         // The document iterator repeats a parse error forever: stop at the first.
@@ -339,18 +359,7 @@ pub(crate) fn load(
                             .push("an empty Kubernetes List (its kind is unknown)".to_owned());
                     }
                 }
-                let item_lines = doc_lines.and_then(|doc| {
-                    let all = lines.get_or_insert_with(|| text.lines().collect());
-                    list_item_lines(all, doc, objects.len())
-                });
-                for (i, object) in objects.into_iter().enumerate() {
-                    let line = item_lines
-                        .as_ref()
-                        .and_then(|l| l.get(i).copied())
-                        .or(start);
-                    k8s::add_object(object, source(line), Some(i), out)
-                        .map_err(|e| with_document_line(e, start))?;
-                }
+                add_list_items(relative, text, doc_lines, &mut lines, objects, out)?;
             }
             Head::Mapping {
                 kind: Some(kind),
@@ -383,6 +392,32 @@ pub(crate) fn load(
         }
     }
     Ok(unrecognised)
+}
+
+/// Adds a List document's objects, each at the line its item starts on when the layout
+/// shows it (else at the document's first line).
+fn add_list_items<'t>(
+    relative: &str,
+    text: &'t str,
+    doc_lines: Option<&DocLines>,
+    lines: &mut Option<Vec<&'t str>>,
+    objects: Vec<K8sObject>,
+    out: &mut Partial,
+) -> Result<(), FileError> {
+    let start = doc_lines.and_then(|l| l.start);
+    let item_lines = doc_lines.and_then(|doc| {
+        let all = lines.get_or_insert_with(|| text.lines().collect());
+        list_item_lines(all, doc, objects.len())
+    });
+    for (i, object) in objects.into_iter().enumerate() {
+        let line = item_lines
+            .as_ref()
+            .and_then(|l| l.get(i).copied())
+            .or(start);
+        k8s::add_object(object, crate::file::source_at(relative, line), Some(i), out)
+            .map_err(|e| with_document_line(e, start))?;
+    }
+    Ok(())
 }
 
 fn with_document_line(mut error: FileError, start: Option<usize>) -> FileError {

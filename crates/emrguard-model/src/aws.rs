@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::PolicyDocument;
-use crate::serde_util::null_default;
+use crate::serde_util::{null_default, null_default_vec};
 use crate::source::Source;
 
 // ---------------------------------------------------------------------------------------
@@ -67,18 +67,18 @@ pub struct IamUser {
     /// ARN.
     pub arn: String,
     /// Inline policies.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub user_policy_list: Vec<InlinePolicy>,
     /// Group names.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub group_list: Vec<String>,
     /// Attached managed policies.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub attached_managed_policies: Vec<AttachedPolicy>,
     /// Permissions boundary.
     pub permissions_boundary: Option<PermissionsBoundary>,
     /// Tags.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub tags: Vec<Tag>,
     /// Where it was read from.
     #[serde(skip)]
@@ -98,10 +98,10 @@ pub struct IamGroup {
     /// ARN.
     pub arn: String,
     /// Inline policies.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub group_policy_list: Vec<InlinePolicy>,
     /// Attached managed policies.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub attached_managed_policies: Vec<AttachedPolicy>,
     /// Where it was read from.
     #[serde(skip)]
@@ -133,18 +133,18 @@ pub struct IamRole {
     /// Trust policy.
     pub assume_role_policy_document: Option<PolicyDocument>,
     /// Instance profiles that carry this role.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub instance_profile_list: Vec<InstanceProfileRef>,
     /// Inline policies.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub role_policy_list: Vec<InlinePolicy>,
     /// Attached managed policies.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub attached_managed_policies: Vec<AttachedPolicy>,
     /// Permissions boundary.
     pub permissions_boundary: Option<PermissionsBoundary>,
     /// Tags.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub tags: Vec<Tag>,
     /// Where it was read from.
     #[serde(skip)]
@@ -180,7 +180,7 @@ pub struct ManagedPolicy {
     /// Default version id.
     pub default_version_id: Option<String>,
     /// Versions.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub policy_version_list: Vec<PolicyVersion>,
     /// Where it was read from.
     #[serde(skip)]
@@ -273,10 +273,10 @@ impl EksCluster {
 #[serde(rename_all = "camelCase", default)]
 pub struct VpcConfig {
     /// Subnets.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub subnet_ids: Vec<String>,
     /// Additional security groups.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub security_group_ids: Vec<String>,
     /// Cluster security group.
     pub cluster_security_group_id: Option<String>,
@@ -287,7 +287,7 @@ pub struct VpcConfig {
     /// Private API endpoint.
     pub endpoint_private_access: Option<bool>,
     /// CIDRs allowed to the public endpoint.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub public_access_cidrs: Vec<String>,
 }
 
@@ -330,7 +330,7 @@ pub struct Nodegroup {
     /// Node IAM role.
     pub node_role: Option<String>,
     /// Subnets.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub subnets: Vec<String>,
     /// Launch template.
     pub launch_template: Option<LaunchTemplateSpec>,
@@ -338,7 +338,7 @@ pub struct Nodegroup {
     #[serde(deserialize_with = "null_default")]
     pub labels: BTreeMap<String, String>,
     /// Taints.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub taints: Vec<Taint>,
     /// Where it was read from.
     #[serde(skip)]
@@ -379,7 +379,7 @@ pub struct AccessEntry {
     /// IAM principal ARN.
     pub principal_arn: String,
     /// Kubernetes groups.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub kubernetes_groups: Vec<String>,
     /// Kubernetes username.
     pub username: Option<String>,
@@ -415,7 +415,7 @@ pub struct AccessScope {
     #[serde(rename = "type")]
     pub scope_type: String,
     /// Namespaces, for `namespace` scope.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub namespaces: Vec<String>,
 }
 
@@ -527,7 +527,7 @@ pub struct ApplicationConfiguration {
     #[serde(deserialize_with = "null_default")]
     pub properties: BTreeMap<String, String>,
     /// Nested configurations.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub configurations: Vec<ApplicationConfiguration>,
 }
 
@@ -536,7 +536,7 @@ pub struct ApplicationConfiguration {
 #[serde(rename_all = "camelCase", default)]
 pub struct ConfigurationOverrides {
     /// `applicationConfiguration`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub application_configuration: Vec<ApplicationConfiguration>,
     /// `monitoringConfiguration`.
     pub monitoring_configuration: Option<MonitoringConfiguration>,
@@ -607,7 +607,7 @@ pub struct SparkSubmitJobDriver {
     /// `entryPoint`.
     pub entry_point: Option<String>,
     /// `entryPointArguments`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub entry_point_arguments: Vec<String>,
     /// `sparkSubmitParameters`.
     pub spark_submit_parameters: Option<String>,
@@ -682,7 +682,7 @@ pub struct ManagedEndpoint {
     /// Security group of the endpoint's load balancer.
     pub security_group: Option<String>,
     /// Subnets.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub subnet_ids: Vec<String>,
     /// Where it was read from.
     #[serde(skip)]
@@ -753,7 +753,7 @@ pub struct Subnet {
     /// Whether instances get public IPs.
     pub map_public_ip_on_launch: Option<bool>,
     /// Tags.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub tags: Vec<Tag>,
     /// Where it was read from.
     #[serde(skip)]
@@ -769,10 +769,10 @@ pub struct RouteTable {
     /// VPC.
     pub vpc_id: Option<String>,
     /// Associations.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub associations: Vec<RouteTableAssociation>,
     /// Routes.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub routes: Vec<Route>,
     /// Where it was read from.
     #[serde(skip)]
@@ -816,13 +816,13 @@ pub struct SecurityGroup {
     /// VPC.
     pub vpc_id: Option<String>,
     /// Ingress rules.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub ip_permissions: Vec<IpPermission>,
     /// Egress rules.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub ip_permissions_egress: Vec<IpPermission>,
     /// Tags.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub tags: Vec<Tag>,
     /// Where it was read from.
     #[serde(skip)]
@@ -840,13 +840,13 @@ pub struct IpPermission {
     /// To port.
     pub to_port: Option<i64>,
     /// IPv4 ranges.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub ip_ranges: Vec<IpRange>,
     /// IPv6 ranges.
     #[serde(deserialize_with = "null_default")]
     pub ipv6_ranges: Vec<Ipv6Range>,
     /// Source security groups.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub user_id_group_pairs: Vec<UserIdGroupPair>,
 }
 
@@ -946,7 +946,7 @@ pub struct Instance {
     /// Private DNS name (the node name on EKS).
     pub private_dns_name: Option<String>,
     /// Tags.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub tags: Vec<Tag>,
     /// Where it was read from.
     #[serde(skip)]
@@ -972,10 +972,10 @@ pub struct LoadBalancer {
     #[serde(rename = "Type")]
     pub lb_type: Option<String>,
     /// Security groups.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub security_groups: Vec<String>,
     /// Zones and subnets.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub availability_zones: Vec<AvailabilityZone>,
     /// Tags (from `describe-tags`, merged by the loader).
     #[serde(skip_deserializing)]

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::serde_util::null_default;
+use crate::serde_util::{null_default, null_default_vec};
 use crate::source::Source;
 
 pub use crate::string_map::StringMap;
@@ -40,7 +40,7 @@ pub struct ObjectMeta {
     pub uid: Option<Text>,
     /// `metadata.ownerReferences`.
     #[serde(
-        deserialize_with = "null_default",
+        deserialize_with = "null_default_vec",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub owner_references: Vec<OwnerReference>,
@@ -112,7 +112,7 @@ pub struct ServiceAccount {
     /// `automountServiceAccountToken`.
     pub automount_service_account_token: Option<bool>,
     /// Names of legacy token secrets (`secrets[].name`).
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub secrets: Vec<LocalObjectReference>,
     /// Where it was read from.
     #[serde(skip)]
@@ -132,30 +132,30 @@ pub struct LocalObjectReference {
 #[serde(rename_all = "camelCase", default)]
 pub struct PolicyRule {
     /// `verbs`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub verbs: Vec<Text>,
     /// `apiGroups`.
     #[serde(
-        deserialize_with = "null_default",
+        deserialize_with = "null_default_vec",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub api_groups: Vec<Text>,
     /// `resources`.
     #[serde(
-        deserialize_with = "null_default",
+        deserialize_with = "null_default_vec",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub resources: Vec<Text>,
     /// `resourceNames`.
     #[serde(
-        deserialize_with = "null_default",
+        deserialize_with = "null_default_vec",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub resource_names: Vec<Text>,
     /// `nonResourceURLs`.
     #[serde(
         rename = "nonResourceURLs",
-        deserialize_with = "null_default",
+        deserialize_with = "null_default_vec",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub non_resource_urls: Vec<Text>,
@@ -169,7 +169,7 @@ pub struct LabelSelector {
     #[serde(deserialize_with = "null_default")]
     pub match_labels: StringMap,
     /// `matchExpressions`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub match_expressions: Vec<LabelSelectorRequirement>,
 }
 
@@ -182,7 +182,7 @@ pub struct LabelSelectorRequirement {
     /// `In`, `NotIn`, `Exists` or `DoesNotExist`.
     pub operator: Text,
     /// Values for `In` and `NotIn`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub values: Vec<Text>,
 }
 
@@ -211,7 +211,7 @@ impl LabelSelector {
 #[serde(rename_all = "camelCase", default)]
 pub struct AggregationRule {
     /// `clusterRoleSelectors`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub cluster_role_selectors: Vec<LabelSelector>,
 }
 
@@ -222,7 +222,7 @@ pub struct Role {
     /// Metadata.
     pub metadata: ObjectMeta,
     /// `rules`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub rules: Vec<PolicyRule>,
     /// `aggregationRule` (ClusterRole only).
     pub aggregation_rule: Option<AggregationRule>,
@@ -268,7 +268,7 @@ pub struct RoleBinding {
     /// `roleRef`.
     pub role_ref: RoleRef,
     /// `subjects`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub subjects: Vec<Subject>,
     /// Where it was read from.
     #[serde(skip)]
@@ -357,16 +357,16 @@ pub struct Container {
     /// Image reference.
     pub image: Option<Text>,
     /// `command`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub command: Vec<Text>,
     /// `args`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub args: Vec<Text>,
     /// `env`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub env: Vec<EnvVar>,
     /// `envFrom`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub env_from: Vec<EnvFromSource>,
     /// `securityContext.privileged`, flattened.
     pub security_context: Option<SecurityContext>,
@@ -433,13 +433,13 @@ pub struct PodSpec {
     #[serde(deserialize_with = "null_default")]
     pub node_selector: StringMap,
     /// `containers`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub containers: Vec<Container>,
     /// `initContainers`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub init_containers: Vec<Container>,
     /// `volumes`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub volumes: Vec<Volume>,
 }
 
@@ -568,16 +568,16 @@ pub struct Workload {
 #[serde(rename_all = "camelCase", default)]
 pub struct WebhookRule {
     /// `operations` (`CREATE`, `UPDATE`, `DELETE`, `CONNECT`, `*`).
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub operations: Vec<Text>,
     /// `apiGroups`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub api_groups: Vec<Text>,
     /// `apiVersions`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub api_versions: Vec<Text>,
     /// `resources`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub resources: Vec<Text>,
     /// `scope` (`Cluster`, `Namespaced`, `*`).
     pub scope: Option<Text>,
@@ -590,7 +590,7 @@ pub struct Webhook {
     /// Name.
     pub name: Text,
     /// `rules`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub rules: Vec<WebhookRule>,
     /// `namespaceSelector`.
     pub namespace_selector: Option<LabelSelector>,
@@ -622,7 +622,7 @@ pub struct WebhookConfiguration {
     /// Metadata.
     pub metadata: ObjectMeta,
     /// `webhooks`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub webhooks: Vec<Webhook>,
     /// Where it was read from.
     #[serde(skip)]
@@ -653,7 +653,7 @@ pub struct ServiceSpec {
     #[serde(deserialize_with = "null_default")]
     pub selector: StringMap,
     /// `loadBalancerSourceRanges`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub load_balancer_source_ranges: Vec<Text>,
 }
 
@@ -677,10 +677,10 @@ pub struct NetworkPolicySpec {
     /// `podSelector`.
     pub pod_selector: LabelSelector,
     /// `policyTypes`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub policy_types: Vec<Text>,
     /// `egress`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub egress: Vec<NetworkPolicyEgressRule>,
 }
 
@@ -689,7 +689,7 @@ pub struct NetworkPolicySpec {
 #[serde(default)]
 pub struct NetworkPolicyEgressRule {
     /// `to`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub to: Vec<NetworkPolicyPeer>,
 }
 
@@ -712,7 +712,7 @@ pub struct IpBlock {
     /// `cidr`.
     pub cidr: Text,
     /// `except`.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "null_default_vec")]
     pub except: Vec<Text>,
 }
 

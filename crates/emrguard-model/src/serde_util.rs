@@ -15,6 +15,19 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// [`null_default`] for a list, trimmed to its length: a list read without a size hint grows
+/// to room for at least four, and the inventory keeps hundreds of thousands of short lists
+/// (a pod's containers, their variables, its owner references).
+pub(crate) fn null_default_vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut list = Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default();
+    list.shrink_to_fit();
+    Ok(list)
+}
+
 /// One value or a list of values, as IAM and some AWS shapes allow. `null` is an empty list.
 ///
 /// A visitor rather than an untagged enum: an untagged enum buffers every value (a whole
@@ -97,5 +110,33 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Vec<T>, E> {
         Self::one(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::k8s::Pod;
+    use crate::policy::PolicyDocument;
+
+    #[test]
+    fn kept_lists_have_no_spare_room() {
+        let pod: Pod = serde_json::from_str(
+            r#"{"metadata": {"name": "p", "ownerReferences": [{"kind": "Job", "name": "j"}]},
+                "spec": {"containers": [{"name": "c", "args": ["a"], "env": [{"name": "A", "value": "1"}]}],
+                         "volumes": null}}"#,
+        )
+        .unwrap();
+        assert_eq!(pod.metadata.owner_references.capacity(), 1);
+        assert_eq!(pod.spec.containers.capacity(), 1);
+        assert_eq!(pod.spec.containers[0].env.capacity(), 1);
+        assert_eq!(pod.spec.containers[0].args.capacity(), 1);
+        assert!(pod.spec.volumes.is_empty());
+        let policy: PolicyDocument = serde_json::from_str(
+            r#"{"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(policy.statements.capacity(), 1);
+        let actions = policy.statements[0].action.as_ref().unwrap();
+        assert_eq!(actions.capacity(), 2);
     }
 }

@@ -119,15 +119,15 @@ pub(crate) fn process(relative: &str, bytes: &[u8], threads: usize) -> FileOutco
     FileOutcome::Loaded(Box::new(out))
 }
 
+/// About the size of a pod as kubectl prints it (RBAC objects are smaller, so their lists
+/// may still grow).
+const TYPICAL_ITEM_BYTES: usize = 2048;
+
 /// A Kubernetes List of at most [`PARALLEL_BYTES`] (`kubectl get -o json`), each item read
 /// once: typed as it is found, its end given by the parser, instead of located by a scan
 /// first. `None` when the file is of another shape or anything is unusual; then it must be
 /// read the usual way. An error means the same: the caller reads the file again strictly,
 /// which reports the error as usual.
-/// About the size of a pod as kubectl prints it (RBAC objects are smaller, so their lists
-/// may still grow).
-const TYPICAL_ITEM_BYTES: usize = 2048;
-
 fn load_kubernetes_list_once(
     relative: &str,
     text: &str,

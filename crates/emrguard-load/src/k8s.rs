@@ -205,19 +205,14 @@ struct SecretRaw {
 }
 
 /// A Secret whose `data` came before its `kind` (as kubectl prints it) and was read first, as
-/// key names only ([`key_names`]): the rest of the object is read from `d`.
+/// key names only: the rest of the object is read from `d`.
 pub(crate) fn secret_after_kind<'de, D: Deserializer<'de>>(
     d: D,
-    data_keys: Vec<String>,
+    data: KeyNames,
 ) -> Result<Secret, D::Error> {
     let mut raw = SecretRaw::deserialize(d)?;
-    raw.data.0.extend(data_keys);
+    raw.data.0.extend(data.0);
     Ok(raw.into_secret())
-}
-
-/// The key names of a Secret's `data` or `stringData`, values skipped unread.
-pub(crate) fn key_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    KeyNames::deserialize(d).map(|k| k.0)
 }
 
 impl SecretRaw {
@@ -291,7 +286,7 @@ impl<'de> Deserialize<'de> for SafeAnnotations {
 /// The key names of a Secret's `data` or `stringData`. Values are skipped unread, and error
 /// messages never quote them.
 #[derive(Debug, Default)]
-struct KeyNames(Vec<String>);
+pub(crate) struct KeyNames(Vec<String>);
 
 impl<'de> Deserialize<'de> for KeyNames {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -493,7 +488,7 @@ pub(crate) fn add_object(
             {
                 let auth = parse_aws_auth(&o, o.source.clone()).map_err(|e| match item {
                     Some(i) => e.under(&format!("items[{i}]")),
-                    None => e.under(""),
+                    None => e,
                 })?;
                 if inv.aws_auth.is_some() {
                     inv.warnings.push(format!(

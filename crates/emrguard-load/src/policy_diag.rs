@@ -15,16 +15,18 @@ const POLICY_FIELDS: &[&str] = &["AssumeRolePolicyDocument", "PolicyDocument", "
 /// document field, the path of the first problem in the document and a message.
 pub(crate) fn refine(element_text: &str, path: &str) -> Option<(String, String)> {
     // The error may have been raised inside the document (`...PolicyDocument.Statement[0]`):
-    // the document's own walk below names the first problem either way.
-    let end = path
-        .match_indices('.')
-        .map(|(at, _)| at)
-        .chain([path.len()])
-        .rfind(|&end| {
-            let segment = path.get(..end).and_then(|p| p.rsplit('.').next());
-            segment.is_some_and(|s| POLICY_FIELDS.contains(&s))
-        })?;
-    let path = path.get(..end)?;
+    // the document's own walk below names the first problem either way. The path is cut
+    // after its last policy document field.
+    let mut end = None;
+    let mut at = 0;
+    for segment in path.split('.') {
+        at += segment.len();
+        if POLICY_FIELDS.contains(&segment) {
+            end = Some(at);
+        }
+        at += 1;
+    }
+    let path = path.get(..end?)?;
     let value: Value = serde_json::from_str(element_text).ok()?;
     let document = navigate(&value, path)?;
     let (sub_path, message) = check_document(document)?;

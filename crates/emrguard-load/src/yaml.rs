@@ -151,7 +151,7 @@ impl<'de> Deserialize<'de> for LenientKey {
     }
 }
 
-struct LenientString(Option<String>);
+pub(crate) struct LenientString(pub Option<String>);
 
 impl<'de> Deserialize<'de> for LenientString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

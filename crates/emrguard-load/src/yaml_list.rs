@@ -17,7 +17,8 @@ use serde::de::{
     Visitor,
 };
 
-use crate::k8s::{self, K8sObject, KindSeed};
+use crate::k8s::{self, K8sObject, KeyNames, KindSeed};
+use crate::yaml::LenientString;
 
 /// The objects of a file holding one `kind: *List` YAML document in kubectl's layout; `None`
 /// when the file must be read the general way.
@@ -76,9 +77,9 @@ impl<'de> Visitor<'de> for ListVisitor {
             seen.insert(&key)?;
             match key.as_str() {
                 "apiVersion" => {
-                    api_version = map.next_value_seed(LenientString)?.is_some();
+                    api_version = map.next_value::<LenientString>()?.0.is_some();
                 }
-                "kind" => kind = map.next_value_seed(LenientString)?,
+                "kind" => kind = map.next_value::<LenientString>()?.0,
                 "items" => items = Some(map.next_value_seed(ItemsVisitor)?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -137,7 +138,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut seen = Seen::default();
-        let mut data_keys: Option<Vec<String>> = None;
+        let mut data_keys: Option<KeyNames> = None;
         loop {
             let Some(key) = map.next_key::<String>()? else {
                 return Err(give_up());
@@ -149,9 +150,9 @@ impl<'de> Visitor<'de> for ItemVisitor {
                     map.next_value::<IgnoredAny>()?;
                 }
                 // Key names only: values are skipped unread whatever the kind turns out to be.
-                "data" => data_keys = Some(map.next_value_seed(KeyNames)?),
+                "data" => data_keys = Some(map.next_value()?),
                 "kind" => {
-                    let Some(kind) = map.next_value_seed(LenientString)? else {
+                    let LenientString(Some(kind)) = map.next_value()? else {
                         return Err(give_up());
                     };
                     let rest = de::value::MapAccessDeserializer::new(Rest { map, seen });
@@ -206,28 +207,6 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Rest<A> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         self.map.next_value_seed(seed)
-    }
-}
-
-/// A string value, or `None` for any other value (skipped).
-struct LenientString;
-
-impl<'de> DeserializeSeed<'de> for LenientString {
-    type Value = Option<String>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        k8s::lenient_string(d)
-    }
-}
-
-/// The key names of a mapping, values skipped unread.
-struct KeyNames;
-
-impl<'de> DeserializeSeed<'de> for KeyNames {
-    type Value = Vec<String>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        k8s::key_names(d)
     }
 }
 
@@ -343,18 +322,13 @@ kind: List
     #[test]
     fn the_labs_yaml_files_load_the_same_both_ways() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-        let mut files = Vec::new();
-        let mut pending = vec![root];
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    pending.push(path);
-                } else if path.extension().is_some_and(|e| e == "yaml") {
-                    files.push(path);
-                }
-            }
-        }
+        let files: Vec<_> = crate::walk::list_files(&root)
+            .unwrap()
+            .files
+            .into_iter()
+            .map(|entry| entry.path)
+            .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+            .collect();
         assert!(files.len() >= 10, "{files:?}");
         let mut one_pass = 0;
         for path in files {

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::serde_util::one_or_many;
+use crate::serde_util::{one_or_many, one_or_many_non_null};
 
 /// A whole policy document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -191,87 +191,45 @@ const EXPECTED_CONDITION_VALUE: &str =
 /// One condition value as text.
 struct ConditionScalar(String);
 
-/// Numbers are written as JSON writes them (`serde_json::Number`'s text).
-fn number_text(number: serde_json::Number) -> String {
-    number.to_string()
-}
-
 impl<'de> Deserialize<'de> for ConditionScalar {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(ScalarVisitor)
-            .map(ConditionScalar)
-    }
-}
-
-struct ScalarVisitor;
-
-impl Visitor<'_> for ScalarVisitor {
-    type Value = String;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(EXPECTED_CONDITION_VALUE)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_owned())
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-        Ok(v)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
-        Ok(v.to_string())
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-        Ok(number_text(v.into()))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-        Ok(number_text(v.into()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-        serde_json::Number::from_f64(v)
-            .map(number_text)
-            .ok_or_else(|| E::custom(EXPECTED_CONDITION_VALUE))
+        struct Scalar;
+        impl Visitor<'_> for Scalar {
+            type Value = String;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(EXPECTED_CONDITION_VALUE)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_owned())
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+                Ok(v)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            // Numbers are written as JSON writes them (`serde_json::Number`'s text).
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+                Ok(serde_json::Number::from(v).to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+                Ok(serde_json::Number::from(v).to_string())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+                serde_json::Number::from_f64(v)
+                    .map(|n| n.to_string())
+                    .ok_or_else(|| E::custom(EXPECTED_CONDITION_VALUE))
+            }
+        }
+        deserializer.deserialize_any(Scalar).map(ConditionScalar)
     }
 }
 
 impl<'de> Deserialize<'de> for ConditionValues {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Values;
-        impl<'de> Visitor<'de> for Values {
-            type Value = Vec<String>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(EXPECTED_CONDITION_VALUE)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
-                ScalarVisitor.visit_str(v).map(|one| vec![one])
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Vec<String>, E> {
-                Ok(vec![v])
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Vec<String>, E> {
-                ScalarVisitor.visit_bool(v).map(|one| vec![one])
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<String>, E> {
-                ScalarVisitor.visit_i64(v).map(|one| vec![one])
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<String>, E> {
-                ScalarVisitor.visit_u64(v).map(|one| vec![one])
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Vec<String>, E> {
-                ScalarVisitor.visit_f64(v).map(|one| vec![one])
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
-                let mut all = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(ConditionScalar(value)) = seq.next_element()? {
-                    all.push(value);
-                }
-                all.shrink_to_fit();
-                Ok(all)
-            }
-        }
-        deserializer
-            .deserialize_any(Values)
-            .map(ConditionValues)
-            .map_err(|_| de::Error::custom(format!("expected {EXPECTED_CONDITION_VALUE}")))
+        let values: Vec<ConditionScalar> = one_or_many_non_null(deserializer)
+            .map_err(|_| de::Error::custom(format!("expected {EXPECTED_CONDITION_VALUE}")))?;
+        Ok(ConditionValues(values.into_iter().map(|v| v.0).collect()))
     }
 }
 
@@ -399,6 +357,29 @@ mod tests {
             vec!["false".to_owned()]
         );
         assert_eq!(doc.statements[1].principal, Some(Principal::Any));
+    }
+
+    #[test]
+    fn condition_values_are_scalars_or_lists_of_them() {
+        let values = |v: &str| {
+            serde_json::from_str::<Statement>(&format!(
+                r#"{{"Effect": "Allow", "Condition": {{"StringEquals": {{"k": {v}}}}}}}"#
+            ))
+            .map(|s| s.condition["StringEquals"]["k"].clone())
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            values(r#"["a", 1, 1.5, true]"#).unwrap(),
+            ["a", "1", "1.5", "true"]
+        );
+        assert_eq!(values("-2").unwrap(), ["-2"]);
+        for bad in ["null", "[null]", r#"{"nested": 1}"#, "[[1]]"] {
+            let error = values(bad).unwrap_err();
+            assert!(
+                error.starts_with("expected a condition value"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -37,10 +37,28 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_any(OneOrManyVisitor(PhantomData))
+    deserializer.deserialize_any(OneOrManyVisitor {
+        null_is_empty: true,
+        item: PhantomData,
+    })
 }
 
-struct OneOrManyVisitor<T>(PhantomData<T>);
+/// [`one_or_many`] where `null` is an error, as it is for an IAM condition value.
+pub(crate) fn one_or_many_non_null<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_any(OneOrManyVisitor {
+        null_is_empty: false,
+        item: PhantomData,
+    })
+}
+
+struct OneOrManyVisitor<T> {
+    null_is_empty: bool,
+    item: PhantomData<T>,
+}
 
 impl<T> OneOrManyVisitor<T> {
     fn one<'de, E: de::Error>(value: impl IntoDeserializer<'de, E>) -> Result<Vec<T>, E>
@@ -59,11 +77,15 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
+        if self.null_is_empty {
+            Ok(Vec::new())
+        } else {
+            Err(E::invalid_type(de::Unexpected::Unit, &self))
+        }
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
+        self.visit_unit()
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {

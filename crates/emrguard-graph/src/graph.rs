@@ -106,7 +106,7 @@ fn sorted_unique(evidence: &[EdgeEvidence]) -> bool {
 #[derive(Debug)]
 pub(crate) struct PrincipalData {
     pub set: Option<PolicySet>,
-    pub summary: Option<PrincipalPrivilege>,
+    pub summary: Option<Arc<PrincipalPrivilege>>,
 }
 
 /// The part of a principal's privilege summary the graph reads. The per-grant action sets of
@@ -134,6 +134,24 @@ impl PrincipalPrivilege {
     }
 }
 
+/// A graph's [`Prepared`]: its own, or one shared with other graphs.
+#[derive(Debug)]
+pub(crate) enum PreparedRef<'a> {
+    Owned(Box<Prepared>),
+    Shared(&'a Prepared),
+}
+
+impl std::ops::Deref for PreparedRef<'_> {
+    type Target = Prepared;
+
+    fn deref(&self) -> &Prepared {
+        match self {
+            Self::Owned(p) => p,
+            Self::Shared(p) => p,
+        }
+    }
+}
+
 /// The cross-layer access graph of one inventory.
 ///
 /// Nodes are interned on first sight; a node's out-edges are computed the first time it is
@@ -143,15 +161,13 @@ impl PrincipalPrivilege {
 pub struct AccessGraph<'a> {
     pub(crate) inventory: &'a Inventory,
     pub(crate) rbac: &'a RbacIndex,
-    pub(crate) prep: Prepared,
+    pub(crate) prep: PreparedRef<'a>,
     pub(crate) analyzer: Analyzer<'a>,
     nodes: Vec<NodeKey>,
     ids: HashMap<NodeKey, NodeId>,
     edges: Vec<Edge>,
     out: Vec<Option<Vec<EdgeId>>>,
     pub(crate) principals: HashMap<NodeId, PrincipalData>,
-    /// RBAC edges by (namespace, bindings): identities bound alike share them.
-    pub(crate) capability_memo: HashMap<(String, Vec<u32>), Vec<Pending>>,
     /// Trust policies compiled for web-identity questions, by role index.
     pub(crate) trust_sets: HashMap<usize, PolicySet>,
     /// Search scratch: the epoch in which each node was last reached, and the edge it was
@@ -164,10 +180,25 @@ pub struct AccessGraph<'a> {
 impl<'a> AccessGraph<'a> {
     /// Prepares the graph of an inventory, with the RBAC index built from the same inventory.
     pub fn new(inventory: &'a Inventory, rbac: &'a RbacIndex) -> Self {
+        let prep = PreparedRef::Owned(Box::new(Prepared::new(inventory, rbac)));
+        Self::with(inventory, rbac, prep)
+    }
+
+    /// A graph of an inventory that shares what [`Prepared::new`] computed for it (with the
+    /// same RBAC index) with other graphs, for example one per thread.
+    pub fn with_prepared(
+        inventory: &'a Inventory,
+        rbac: &'a RbacIndex,
+        prepared: &'a Prepared,
+    ) -> Self {
+        Self::with(inventory, rbac, PreparedRef::Shared(prepared))
+    }
+
+    fn with(inventory: &'a Inventory, rbac: &'a RbacIndex, prep: PreparedRef<'a>) -> Self {
         Self {
             inventory,
             rbac,
-            prep: Prepared::new(inventory, rbac),
+            prep,
             analyzer: Analyzer::new(inventory),
             nodes: Vec::new(),
             ids: HashMap::new(),
@@ -175,7 +206,6 @@ impl<'a> AccessGraph<'a> {
             out: Vec::new(),
             principals: HashMap::new(),
             trust_sets: HashMap::new(),
-            capability_memo: HashMap::new(),
             seen: Vec::new(),
             parent: Vec::new(),
             epoch: 0,
@@ -192,13 +222,15 @@ impl<'a> AccessGraph<'a> {
     /// thread (the storage is `Send` and `'static`).
     pub fn into_storage(self) -> GraphStorage {
         GraphStorage {
-            _prep: self.prep,
+            _prep: match self.prep {
+                PreparedRef::Owned(p) => Some(p),
+                PreparedRef::Shared(_) => None,
+            },
             _nodes: self.nodes,
             _ids: self.ids,
             _edges: self.edges,
             _out: self.out,
             _principals: self.principals,
-            _capability_memo: self.capability_memo,
             _trust_sets: self.trust_sets,
         }
     }
@@ -339,13 +371,12 @@ impl<'a> AccessGraph<'a> {
 /// What an [`AccessGraph`] owns, for freeing elsewhere (see [`AccessGraph::into_storage`]).
 #[derive(Debug)]
 pub struct GraphStorage {
-    _prep: Prepared,
+    _prep: Option<Box<Prepared>>,
     _nodes: Vec<NodeKey>,
     _ids: HashMap<NodeKey, NodeId>,
     _edges: Vec<Edge>,
     _out: Vec<Option<Vec<EdgeId>>>,
     _principals: HashMap<NodeId, PrincipalData>,
-    _capability_memo: HashMap<(String, Vec<u32>), Vec<Pending>>,
     _trust_sets: HashMap<usize, PolicySet>,
 }
 

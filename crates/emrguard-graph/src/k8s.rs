@@ -350,8 +350,8 @@ impl AccessGraph<'_> {
         for (ns, ids) in scopes {
             let key = (ns, ids);
             if memo {
-                if let Some(found) = self.capability_memo.get(&key) {
-                    out.extend(found.iter().cloned());
+                if let Some(found) = self.prep.shared.capabilities(&key) {
+                    out.extend(found);
                     continue;
                 }
             }
@@ -365,7 +365,7 @@ impl AccessGraph<'_> {
             let mut edges = Vec::new();
             self.capability_edges(&caps, &mut edges);
             if memo {
-                self.capability_memo.insert(key, edges.clone());
+                self.prep.shared.remember_capabilities(key, edges.clone());
             }
             out.extend(edges);
         }

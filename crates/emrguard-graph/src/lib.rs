@@ -73,7 +73,7 @@ pub use model::{
     class_name, class_tier, parse_class, parse_tier, Edge, EdgeEvidence, EdgeId, EdgeKind, NodeId,
     NodeKey, NodeKind, ObjectId, CLASSES, EVERY_NAMESPACE, TIERS,
 };
-pub use prepare::{emr_driver_service_account, emr_service_account};
+pub use prepare::{emr_driver_service_account, emr_service_account, Prepared};
 pub use search::{parse_source, EdgeView, NodeView, PathIds, PathView, Target};
 
 /// The default hop limit of a path search.

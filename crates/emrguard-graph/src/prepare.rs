@@ -2,6 +2,7 @@
 //! roles an IAM principal could name in `sts:AssumeRole`, EMR objects, node-group exposure.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use emrguard_iam::trust::ClusterTrustContext;
 use emrguard_model::aws::AccessEntry;
@@ -13,6 +14,7 @@ use emrguard_model::{Inventory, Source};
 use emrguard_rbac::identity::SYSTEM_MASTERS;
 use emrguard_rbac::RbacIndex;
 
+use crate::graph::{Pending, PrincipalPrivilege};
 use crate::imds::{node_group_exposure, ImdsExposure};
 use crate::model::NodeKey;
 
@@ -147,36 +149,91 @@ fn execution_roles(inventory: &Inventory) -> HashSet<String> {
     out
 }
 
-/// Everything computed once per graph.
+/// What a graph computes from its inventory before the first node is expanded: trust and
+/// binding indexes, namespaces, service accounts, mappings. Built once per inventory
+/// ([`Prepared::new`]) and shared by every graph built with [`AccessGraph::with_prepared`]
+/// (graphs searching on several threads need not repeat it).
+///
+/// [`AccessGraph::with_prepared`]: crate::AccessGraph::with_prepared
 #[derive(Debug)]
-pub(crate) struct Prepared {
-    pub issuer: Option<String>,
+pub struct Prepared {
+    pub(crate) issuer: Option<String>,
     /// The cluster's account, for EMR trust patterns.
-    pub cluster_account: Option<String>,
-    pub trust: TrustIndex,
-    pub bindings: HashMap<NodeKey, SubjectBindings>,
+    pub(crate) cluster_account: Option<String>,
+    pub(crate) trust: TrustIndex,
+    pub(crate) bindings: HashMap<NodeKey, SubjectBindings>,
     /// Every namespace the snapshot names, sorted.
-    pub namespaces: Vec<String>,
+    pub(crate) namespaces: Vec<String>,
     /// Existing service accounts by namespace, sorted.
-    pub service_accounts: HashMap<String, Vec<String>>,
+    pub(crate) service_accounts: HashMap<String, Vec<String>>,
     /// Pod Identity associations (indexes) by (namespace, service account).
-    pub pod_identity: HashMap<(String, String), Vec<usize>>,
+    pub(crate) pod_identity: HashMap<(String, String), Vec<usize>>,
     /// Service accounts Pod Identity associations name, by namespace.
-    pub pod_identity_names: HashMap<String, BTreeSet<String>>,
-    pub aws_trust: Vec<AwsTrust>,
-    pub virtual_clusters: Vec<VirtualClusterInfo>,
-    pub endpoints: Vec<EndpointInfo>,
+    pub(crate) pod_identity_names: HashMap<String, BTreeSet<String>>,
+    pub(crate) aws_trust: Vec<AwsTrust>,
+    pub(crate) virtual_clusters: Vec<VirtualClusterInfo>,
+    pub(crate) endpoints: Vec<EndpointInfo>,
     /// Node groups (indexes) with what their instances expose; `None` when the launch template
     /// version is not in the snapshot.
-    pub exposure: Vec<(usize, Option<ImdsExposure>)>,
+    pub(crate) exposure: Vec<(usize, Option<ImdsExposure>)>,
     /// Sources of RBAC objects by reference.
-    pub rbac_sources: HashMap<ObjectRef, Source>,
+    pub(crate) rbac_sources: HashMap<ObjectRef, Source>,
     /// Normalised ARNs of EMR execution roles.
-    pub execution_roles: HashSet<String>,
+    pub(crate) execution_roles: HashSet<String>,
     /// The aws-auth entries and access entries of each mapped IAM principal (normalised ARN).
-    pub mapped: HashMap<String, MappingSources>,
+    pub(crate) mapped: HashMap<String, MappingSources>,
     /// Accounts aws-auth `mapAccounts` maps.
-    pub mapped_accounts: HashSet<String>,
+    pub(crate) mapped_accounts: HashSet<String>,
+    /// Expansion work that graphs sharing this preparation do once for all of them.
+    pub(crate) shared: SharedWork,
+}
+
+/// Results of expensive expansion steps, the same for every graph of one inventory and RBAC
+/// index: computed by whichever graph needs one first (outside the lock; two graphs racing
+/// for the same key compute the same value, and the first stored is kept).
+#[derive(Debug, Default)]
+pub(crate) struct SharedWork {
+    /// Privilege summaries of IAM principals, by the principal node's ARN.
+    summaries: Mutex<HashMap<String, Arc<PrincipalPrivilege>>>,
+    /// RBAC edges by (namespace, bindings): identities bound alike share them.
+    capabilities: Mutex<HashMap<CapabilityKey, Vec<Pending>>>,
+}
+
+/// A namespace (or the any-namespace probe) and the bindings (ids) an identity holds there.
+pub(crate) type CapabilityKey = (String, Vec<u32>);
+
+impl SharedWork {
+    /// The privilege summary of a principal, computed by `compute` if no graph has yet.
+    pub(crate) fn summary(
+        &self,
+        arn: &str,
+        compute: impl FnOnce() -> PrincipalPrivilege,
+    ) -> Arc<PrincipalPrivilege> {
+        if let Some(found) = lock(&self.summaries).get(arn) {
+            return Arc::clone(found);
+        }
+        let computed = Arc::new(compute());
+        Arc::clone(
+            lock(&self.summaries)
+                .entry(arn.to_owned())
+                .or_insert(computed),
+        )
+    }
+
+    /// The RBAC edges memoised for a (namespace, bindings) key.
+    pub(crate) fn capabilities(&self, key: &CapabilityKey) -> Option<Vec<Pending>> {
+        lock(&self.capabilities).get(key).cloned()
+    }
+
+    /// Memoises the RBAC edges of a (namespace, bindings) key.
+    pub(crate) fn remember_capabilities(&self, key: CapabilityKey, edges: Vec<Pending>) {
+        lock(&self.capabilities).entry(key).or_insert(edges);
+    }
+}
+
+/// A lock whose data stays usable if a holder panicked (no holder leaves it half-written).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn subject_key(kind: &str, namespace: Option<&str>, name: &str) -> Option<NodeKey> {
@@ -515,7 +572,8 @@ fn endpoints(inventory: &Inventory, vcs: &[VirtualClusterInfo]) -> Vec<EndpointI
 }
 
 impl Prepared {
-    pub(crate) fn new(inventory: &Inventory, rbac: &RbacIndex) -> Self {
+    /// Prepares the graphs of an inventory, with the RBAC index built from the same inventory.
+    pub fn new(inventory: &Inventory, rbac: &RbacIndex) -> Self {
         let cluster = ClusterTrustContext::from_inventory(inventory);
         let issuer = inventory
             .cluster()
@@ -628,6 +686,7 @@ impl Prepared {
         Self {
             mapped,
             mapped_accounts,
+            shared: SharedWork::default(),
             cluster_account: cluster.as_ref().map(|c| c.account_id.clone()),
             issuer,
             trust,

@@ -48,6 +48,8 @@ pub struct CheckContext<'a> {
     usable_roles: OnceLock<crate::rules::exec_role::UsableRoles>,
     tenant_lookup: OnceLock<TenantLookup>,
     subject_classes: Mutex<HashMap<SubjectRef, SubjectClass>>,
+    /// Large working data rules are done with (access graphs), freed with the context.
+    leftovers: Mutex<Vec<Box<dyn std::any::Any + Send>>>,
 }
 
 /// The configuration's tenant subjects and principals, indexed once: rules ask about every
@@ -115,7 +117,17 @@ impl<'a> CheckContext<'a> {
             usable_roles: OnceLock::new(),
             tenant_lookup: OnceLock::new(),
             subject_classes: Mutex::new(HashMap::new()),
+            leftovers: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Keeps a rule's large working data until the context is dropped instead of freeing it
+    /// on the rule's path: a caller about to exit may skip freeing the context altogether.
+    pub(crate) fn free_with_context(&self, value: impl std::any::Any + Send) {
+        self.leftovers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Box::new(value));
     }
 
     /// Live EMR namespace → execution role ARN → why the role is usable there, computed once

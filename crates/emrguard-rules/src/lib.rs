@@ -93,7 +93,13 @@ pub fn audit_with_threads(
     releases: &ReleaseCatalog,
     threads: usize,
 ) -> AuditResult {
-    let cx = CheckContext::new(inventory, config, releases);
+    audit_in(&CheckContext::new(inventory, config, releases), threads)
+}
+
+/// Runs every selected rule in a context the caller made (and frees when it chooses: the
+/// context holds the indexes and working data of the rules) on up to `threads` threads.
+pub fn audit_in(cx: &CheckContext<'_>, threads: usize) -> AuditResult {
+    let (inventory, config) = (cx.inventory, cx.config);
     let mut to_run: Vec<&'static dyn Rule> = Vec::new();
     let mut skipped_rules = Vec::new();
     for rule in all_rules() {
@@ -134,7 +140,7 @@ pub fn audit_with_threads(
     let outputs = parallel::par_map(&order, threads, |_, &i| {
         let mut out = Vec::new();
         if let Some(rule) = to_run.get(i) {
-            rule.check(&cx, &mut out);
+            rule.check(cx, &mut out);
         }
         (i, out)
     });

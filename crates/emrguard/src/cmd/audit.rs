@@ -210,7 +210,8 @@ pub fn run(args: &AuditArgs) -> CmdResult {
     let config = load_config(args, dir)?;
     let releases = load_releases(args.release_catalog.as_ref())?;
 
-    let result = emrguard_rules::audit(&inventory, &config, &releases);
+    let context = emrguard_rules::CheckContext::new(&inventory, &config, &releases);
+    let result = emrguard_rules::audit_in(&context, emrguard_model::parallel::threads());
     let applied = suppress::apply(result, &config, today());
     let snapshot = dir.map(|d| d.display().to_string()).unwrap_or_default();
     let mut report = Report::new(applied.result, &snapshot, env!("CARGO_PKG_VERSION"))
@@ -236,7 +237,9 @@ pub fn run(args: &AuditArgs) -> CmdResult {
         _ => ExitCode::SUCCESS,
     };
     drop(report);
-    // The process ends next: freeing a large inventory object by object only costs time.
+    // The process ends next: freeing a large inventory and the rules' indexes object by
+    // object only costs time.
+    std::mem::forget(context);
     std::mem::forget(inventory);
     Ok(code)
 }

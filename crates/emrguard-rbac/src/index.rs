@@ -198,6 +198,25 @@ struct AccessEntryEntry {
     identity: Option<Identity>,
 }
 
+/// Hands each object to `add` with the entry of its namespace. Objects of one namespace are
+/// neighbours in the sorted inventory: one lookup (and one key) per run of them, not one per
+/// object.
+fn each_by_namespace<T>(
+    objects: &mut HashMap<String, NamespaceObjects>,
+    items: &[T],
+    meta: impl Fn(&T) -> &emrguard_model::k8s::ObjectMeta,
+    mut add: impl FnMut(&mut NamespaceObjects, &T),
+) {
+    for run in items.chunk_by(|a, b| meta(a).namespace == meta(b).namespace) {
+        let Some(first) = run.first() else { continue };
+        let namespace = meta(first).namespace.as_deref().unwrap_or_default();
+        let entry = objects.entry(namespace.to_owned()).or_default();
+        for item in run {
+            add(entry, item);
+        }
+    }
+}
+
 /// Objects the capability analysis looks at, per namespace.
 #[derive(Debug, Default)]
 pub(crate) struct NamespaceObjects {
@@ -640,56 +659,61 @@ impl RbacIndex {
     }
 
     fn add_objects(&mut self, inventory: &Inventory) {
-        let ns_of = |m: &emrguard_model::k8s::ObjectMeta| {
-            m.namespace.as_deref().unwrap_or_default().to_owned()
-        };
-        for pod in &inventory.pods {
-            self.objects
-                .entry(ns_of(&pod.metadata))
-                .or_default()
-                .pods
-                .push((
+        let objects = &mut self.objects;
+        each_by_namespace(
+            objects,
+            &inventory.pods,
+            |p| &p.metadata,
+            |o, pod| {
+                o.pods.push((
                     pod.metadata.name.to_string(),
                     pod.spec.service_account().to_owned(),
                 ));
-        }
-        for secret in &inventory.secrets {
-            let objects = self.objects.entry(ns_of(&secret.metadata)).or_default();
-            objects.secrets.push(secret.metadata.name.to_string());
-            if secret.secret_type.as_deref() == Some("kubernetes.io/service-account-token") {
-                if let Some(sa) = secret
-                    .metadata
-                    .annotations
-                    .get("kubernetes.io/service-account.name")
-                {
-                    objects
-                        .token_secrets
-                        .push((secret.metadata.name.to_string(), sa.to_string()));
+            },
+        );
+        each_by_namespace(
+            objects,
+            &inventory.secrets,
+            |s| &s.metadata,
+            |o, secret| {
+                o.secrets.push(secret.metadata.name.to_string());
+                if secret.secret_type.as_deref() == Some("kubernetes.io/service-account-token") {
+                    if let Some(sa) = secret
+                        .metadata
+                        .annotations
+                        .get("kubernetes.io/service-account.name")
+                    {
+                        o.token_secrets
+                            .push((secret.metadata.name.to_string(), sa.to_string()));
+                    }
                 }
-            }
-        }
-        for sa in &inventory.service_accounts {
-            self.objects
-                .entry(ns_of(&sa.metadata))
-                .or_default()
-                .service_accounts
-                .push(sa.metadata.name.to_string());
-        }
-        for cm in &inventory.config_maps {
-            self.objects
-                .entry(ns_of(&cm.metadata))
-                .or_default()
-                .config_maps
-                .push(cm.metadata.name.to_string());
-        }
-        for w in &inventory.workloads {
-            let resource = crate::capability::workload_resource(w.kind);
-            self.objects
-                .entry(ns_of(&w.metadata))
-                .or_default()
-                .workloads
-                .push((resource.1, w.metadata.name.to_string()));
-        }
+            },
+        );
+        each_by_namespace(
+            objects,
+            &inventory.service_accounts,
+            |a| &a.metadata,
+            |o, sa| {
+                o.service_accounts.push(sa.metadata.name.to_string());
+            },
+        );
+        each_by_namespace(
+            objects,
+            &inventory.config_maps,
+            |c| &c.metadata,
+            |o, cm| {
+                o.config_maps.push(cm.metadata.name.to_string());
+            },
+        );
+        each_by_namespace(
+            objects,
+            &inventory.workloads,
+            |w| &w.metadata,
+            |o, w| {
+                let resource = crate::capability::workload_resource(w.kind);
+                o.workloads.push((resource.1, w.metadata.name.to_string()));
+            },
+        );
         for webhook in &inventory.webhook_configurations {
             self.objects
                 .entry(String::new())

@@ -62,8 +62,9 @@ fn scan_with(text: &str, loose: bool) -> Option<Vec<(String, TopValue<'_>)>> {
 /// A loose scan ([`scan_loose`]) of a JSON object that hands each element of its `items`
 /// list to `item` (which gets the element's offset and returns the offset just after it)
 /// instead of skipping it: each element is then read once. `items` is entered with an empty
-/// list; every other key keeps its value unparsed. `None` when the text is not a plain JSON
-/// object with an `items` list, or when `item` returns `None`.
+/// list; `apiVersion`, `kind` and `metadata` keep their values unparsed. `None` when the text
+/// is not a plain JSON object with an `items` list and no other keys, or when `item` returns
+/// `None`.
 pub(crate) fn scan_with_items<'a>(
     text: &'a str,
     mut item: impl FnMut(usize) -> Option<usize>,
@@ -77,6 +78,11 @@ pub(crate) fn scan_with_items<'a>(
     let mut items_seen = false;
     let entries = walk_object(scanner, |s, key| {
         if key != "items" || items_seen {
+            // kubectl prints no other keys: give up at once on anything else (the aws CLI's
+            // output, say) rather than scan the whole text for nothing.
+            if !matches!(key, "apiVersion" | "kind" | "metadata") {
+                return None;
+            }
             return Some(TopValue::Raw(s.located_value()?));
         }
         items_seen = true;
@@ -337,6 +343,39 @@ mod tests {
             TopValue::List(items) => items.iter().map(|l| (l.text, l.line)).collect(),
             TopValue::Raw(l) => vec![(l.text, l.line)],
             TopValue::NotList => vec![],
+        }
+    }
+
+    #[test]
+    fn item_scan_reads_kubectl_lists_and_gives_up_on_other_keys_at_once() {
+        let list = r#"{"apiVersion": "v1", "items": [{"kind": "Pod"}, {"kind": "Pod"}], "kind": "List", "metadata": {"resourceVersion": ""}}"#;
+        let mut starts = Vec::new();
+        let entries = scan_with_items(list, |start| {
+            starts.push(start);
+            list.get(start..)?.find('}').map(|end| start + end + 1)
+        });
+        let keys: Vec<String> = entries
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["apiVersion", "items", "kind", "metadata"]);
+        assert_eq!(starts.len(), 2);
+
+        // The aws CLI's output: declined at its first key, before any item is read.
+        for text in [
+            r#"{"RoleDetailList": [{"items": 1}], "items": [{"kind": "Pod"}]}"#,
+            r#"{"items": [{"kind": "Pod"}], "NextToken": "x"}"#,
+            r#"{"apiVersion": "v1", "Items": [], "items": []}"#,
+        ] {
+            let mut read = 0;
+            let declined = scan_with_items(text, |start| {
+                read += 1;
+                text.get(start..)?.find('}').map(|end| start + end + 1)
+            })
+            .is_none();
+            assert!(declined, "{text}");
+            assert!(read <= 1, "{text}: {read} items read");
         }
     }
 

@@ -321,19 +321,62 @@ impl<'a> AccessGraph<'a> {
         let Some(key) = self.nodes.get(id.index()).cloned() else {
             return;
         };
-        let mut pending = match &key {
-            NodeKey::IamUser(arn) | NodeKey::IamRole(arn) => self.principal_edges(id, arn),
-            NodeKey::User(_) | NodeKey::Group(_) => self.subject_edges(&key),
+        // A node's edges depend only on its key and the inventory: graphs that share a
+        // preparation compute them once between them.
+        let shared = matches!(self.prep, PreparedRef::Shared(_));
+        let found = if shared {
+            self.prep.shared.expansion(&key)
+        } else {
+            None
+        };
+        let edges = match found {
+            Some(edges) => edges,
+            None => {
+                let edges = self.compute_out_edges(&key);
+                if shared {
+                    self.prep.shared.remember_expansion(key, edges)
+                } else {
+                    edges
+                }
+            }
+        };
+        let mut ids = Vec::with_capacity(edges.len());
+        for e in edges.iter() {
+            let to = self.node(e.to.clone());
+            let edge_id = EdgeId(u32::try_from(self.edges.len()).unwrap_or(u32::MAX));
+            self.edges.push(Edge {
+                from: id,
+                to,
+                kind: e.kind,
+                text: e.text.clone(),
+                evidence: Arc::clone(&e.evidence),
+                broad: e.broad,
+            });
+            ids.push(edge_id);
+        }
+        if let Some(slot) = self.out.get_mut(id.index()) {
+            *slot = Some(ids);
+        }
+    }
+
+    /// The out-edges of a node: one per target and kind, with the evidence of every way it
+    /// holds, sorted by target and kind.
+    fn compute_out_edges(&mut self, key: &NodeKey) -> Arc<[OutEdge]> {
+        let mut pending = match key {
+            NodeKey::IamUser(arn) | NodeKey::IamRole(arn) => {
+                let id = self.node(key.clone());
+                self.principal_edges(id, arn)
+            }
+            NodeKey::User(_) | NodeKey::Group(_) => self.subject_edges(key),
             NodeKey::ServiceAccount { namespace, name } => {
-                self.service_account_edges(&key, namespace, name)
+                self.service_account_edges(key, namespace, name)
             }
             NodeKey::Namespace(ns) => self.namespace_edges(ns),
             NodeKey::Nodegroup(name) => self.nodegroup_edges(name),
             NodeKey::PrivilegeClass(_) => Vec::new(),
         };
-        pending.retain(|p| p.to != key && !p.evidence.is_empty());
+        pending.retain(|p| p.to != *key && !p.evidence.is_empty());
         pending.sort_by(|a, b| (&a.to, a.kind).cmp(&(&b.to, b.kind)));
-        // One edge per target and kind, with the evidence of every way it holds.
         let mut merged: Vec<Pending> = Vec::with_capacity(pending.len());
         for p in pending {
             match merged.last_mut() {
@@ -348,24 +391,27 @@ impl<'a> AccessGraph<'a> {
                 _ => merged.push(p),
             }
         }
-        let mut ids = Vec::with_capacity(merged.len());
-        for p in merged {
-            let to = self.node(p.to);
-            let edge_id = EdgeId(u32::try_from(self.edges.len()).unwrap_or(u32::MAX));
-            self.edges.push(Edge {
-                from: id,
-                to,
+        merged
+            .into_iter()
+            .map(|p| OutEdge {
+                to: p.to,
                 kind: p.kind,
                 text: p.text,
                 evidence: p.evidence.finish(),
                 broad: p.broad,
-            });
-            ids.push(edge_id);
-        }
-        if let Some(slot) = self.out.get_mut(id.index()) {
-            *slot = Some(ids);
-        }
+            })
+            .collect()
     }
+}
+
+/// An out-edge of a node before its target is interned in a graph.
+#[derive(Debug)]
+pub(crate) struct OutEdge {
+    to: NodeKey,
+    kind: EdgeKind,
+    text: String,
+    evidence: Arc<[EdgeEvidence]>,
+    broad: bool,
 }
 
 /// What an [`AccessGraph`] owns, for freeing elsewhere (see [`AccessGraph::into_storage`]).

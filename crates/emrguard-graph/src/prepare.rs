@@ -14,7 +14,7 @@ use emrguard_model::{Inventory, Source};
 use emrguard_rbac::identity::SYSTEM_MASTERS;
 use emrguard_rbac::RbacIndex;
 
-use crate::graph::{Pending, PrincipalPrivilege};
+use crate::graph::{OutEdge, Pending, PrincipalPrivilege};
 use crate::imds::{node_group_exposure, ImdsExposure};
 use crate::model::NodeKey;
 
@@ -197,6 +197,9 @@ pub(crate) struct SharedWork {
     summaries: Mutex<HashMap<String, Arc<PrincipalPrivilege>>>,
     /// RBAC edges by (namespace, bindings): identities bound alike share them.
     capabilities: Mutex<HashMap<CapabilityKey, Vec<Pending>>>,
+    /// Every node's out-edges, once a graph has expanded it, for the graphs that share this
+    /// preparation (a standalone graph keeps its own).
+    expansions: Mutex<HashMap<NodeKey, Arc<[OutEdge]>>>,
 }
 
 /// A namespace (or the any-namespace probe) and the bindings (ids) an identity holds there.
@@ -223,6 +226,16 @@ impl SharedWork {
     /// The RBAC edges memoised for a (namespace, bindings) key.
     pub(crate) fn capabilities(&self, key: &CapabilityKey) -> Option<Vec<Pending>> {
         lock(&self.capabilities).get(key).cloned()
+    }
+
+    /// The out-edges of a node some graph has expanded.
+    pub(crate) fn expansion(&self, key: &NodeKey) -> Option<Arc<[OutEdge]>> {
+        lock(&self.expansions).get(key).cloned()
+    }
+
+    /// Keeps the out-edges of an expanded node; gives back those kept first.
+    pub(crate) fn remember_expansion(&self, key: NodeKey, edges: Arc<[OutEdge]>) -> Arc<[OutEdge]> {
+        Arc::clone(lock(&self.expansions).entry(key).or_insert(edges))
     }
 
     /// Memoises the RBAC edges of a (namespace, bindings) key.

@@ -127,3 +127,36 @@ fn hardened_lab_tenants_reach_no_execution_role_above_data_write() {
         }
     }
 }
+
+#[test]
+fn graphs_sharing_a_preparation_find_the_paths_of_a_graph_of_their_own() {
+    let inv = load("insecure-lab");
+    let rbac = RbacIndex::build(&inv);
+    let sources = [
+        TEAM_A,
+        CI_TEAM_B,
+        DS_ANALYST,
+        "Group:team-a",
+        "Group:team-b",
+    ];
+    let alone: Vec<Vec<PathView>> = sources.iter().map(|s| paths(&inv, s)).collect();
+    let prepared = emrguard_graph::Prepared::new(&inv, &rbac);
+    // The second graph finds most nodes already expanded by the first, in another order.
+    let mut first = AccessGraph::with_prepared(&inv, &rbac, &prepared);
+    let mut second = AccessGraph::with_prepared(&inv, &rbac, &prepared);
+    for (graph, order) in [
+        (&mut first, [0, 1, 2, 3, 4]),
+        (&mut second, [4, 2, 0, 3, 1]),
+    ] {
+        for i in order {
+            let id = graph.node(parse_source(&inv, sources[i]).unwrap());
+            let found: Vec<PathView> = graph
+                .paths(&[id], &Target::AnyClass, 10)
+                .iter()
+                .map(|p| graph.view(p))
+                .collect();
+            assert_eq!(found, alone[i], "{}", sources[i]);
+        }
+    }
+    assert!(alone.iter().all(|p| !p.is_empty()));
+}

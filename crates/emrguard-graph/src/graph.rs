@@ -1,6 +1,6 @@
 //! The graph: interned nodes, and edges computed the first time a node is expanded.
 
-use std::collections::HashMap;
+use emrguard_model::hash::HashMap;
 use std::sync::Arc;
 
 use emrguard_iam::privilege::Analyzer;
@@ -201,11 +201,11 @@ impl<'a> AccessGraph<'a> {
             prep,
             analyzer: Analyzer::new(inventory),
             nodes: Vec::new(),
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             edges: Vec::new(),
             out: Vec::new(),
-            principals: HashMap::new(),
-            trust_sets: HashMap::new(),
+            principals: HashMap::default(),
+            trust_sets: HashMap::default(),
             seen: Vec::new(),
             parent: Vec::new(),
             epoch: 0,

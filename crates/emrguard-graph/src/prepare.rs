@@ -1,7 +1,9 @@
 //! Indexes built once per graph: who is bound where, which roles trust which namespaces, which
 //! roles an IAM principal could name in `sts:AssumeRole`, EMR objects, node-group exposure.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use emrguard_model::hash::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use emrguard_iam::trust::ClusterTrustContext;
@@ -99,7 +101,7 @@ pub(crate) struct MappingSources {
 /// templates, trusted through EMR's service-account names, or encoded in an EMR service
 /// account's name (the same sources as `Inventory::emr_view`).
 fn execution_roles(inventory: &Inventory) -> HashSet<String> {
-    let mut out: HashSet<String> = HashSet::new();
+    let mut out: HashSet<String> = HashSet::default();
     out.extend(
         inventory
             .job_runs
@@ -333,7 +335,7 @@ fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, Su
             rules.iter().any(|r| !r.resource_names.is_empty()),
         )
     };
-    let mut roles: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
+    let mut roles: HashMap<(&str, &str), (bool, bool)> = HashMap::default();
     for r in &inventory.roles {
         let ns = r.metadata.namespace.as_deref().unwrap_or_default();
         roles.insert(
@@ -341,7 +343,7 @@ fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, Su
             role_flags(ObjectRef::new("Role", Some(ns), &r.metadata.name), r),
         );
     }
-    let mut cluster_roles: HashMap<&str, (bool, bool)> = HashMap::new();
+    let mut cluster_roles: HashMap<&str, (bool, bool)> = HashMap::default();
     for r in &inventory.cluster_roles {
         cluster_roles.insert(
             r.metadata.name.as_str(),
@@ -349,7 +351,7 @@ fn binding_index(inventory: &Inventory, rbac: &RbacIndex) -> HashMap<NodeKey, Su
         );
     }
 
-    let mut out: HashMap<NodeKey, SubjectBindings> = HashMap::new();
+    let mut out: HashMap<NodeKey, SubjectBindings> = HashMap::default();
     let mut add = |id: u32, b: &RoleBinding, cluster: bool| {
         let ns = b.metadata.namespace.as_deref().filter(|_| !cluster);
         let flags = match (b.role_ref.kind.as_str(), ns) {
@@ -595,7 +597,7 @@ impl Prepared {
         let trust = trust_index(inventory, cluster.as_ref());
         let bindings = binding_index(inventory, rbac);
 
-        let mut service_accounts: HashMap<String, Vec<String>> = HashMap::new();
+        let mut service_accounts: HashMap<String, Vec<String>> = HashMap::default();
         for sa in &inventory.service_accounts {
             if let Some(ns) = &sa.metadata.namespace {
                 service_accounts
@@ -609,8 +611,8 @@ impl Prepared {
             names.dedup();
         }
 
-        let mut pod_identity: HashMap<(String, String), Vec<usize>> = HashMap::new();
-        let mut pod_identity_names: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let mut pod_identity: HashMap<(String, String), Vec<usize>> = HashMap::default();
+        let mut pod_identity_names: HashMap<String, BTreeSet<String>> = HashMap::default();
         for (i, a) in inventory.pod_identity_associations.iter().enumerate() {
             pod_identity
                 .entry((a.namespace.clone(), a.service_account.clone()))
@@ -644,7 +646,7 @@ impl Prepared {
             .map(|(i, ng)| (i, node_group_exposure(inventory, ng)))
             .collect();
 
-        let mut rbac_sources = HashMap::new();
+        let mut rbac_sources = HashMap::default();
         for (kind, list) in [
             ("Role", &inventory.roles),
             ("ClusterRole", &inventory.cluster_roles),
@@ -669,7 +671,7 @@ impl Prepared {
         }
         let execution_roles = execution_roles(inventory);
 
-        let mut mapped: HashMap<String, MappingSources> = HashMap::new();
+        let mut mapped: HashMap<String, MappingSources> = HashMap::default();
         for e in &inventory.access_entries {
             mapped
                 .entry(normalise_principal_arn(&e.principal_arn))
@@ -677,7 +679,7 @@ impl Prepared {
                 .access_entries
                 .push(e.clone());
         }
-        let mut mapped_accounts = HashSet::new();
+        let mut mapped_accounts = HashSet::default();
         if let Some(auth) = &inventory.aws_auth {
             for m in &auth.map_roles {
                 mapped

@@ -5,7 +5,7 @@
 //! Reference; the source, version and date are in the first lines of `data/actions.tsv` and
 //! in `data/README.md`. Embedded at build time; parsed once on first use.
 
-use std::collections::HashMap;
+use emrguard_model::hash::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 

@@ -11,7 +11,9 @@
 //! `${key, 'default'}`; `${*}`, `${?}` and `${$}` stand for the literal characters; variables
 //! are only replaced in documents with `"Version": "2012-10-17"`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use emrguard_model::hash::HashMap;
 
 /// A piece of a parsed pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -494,7 +496,7 @@ pub fn glob_excess(outer: &str, inner: &str) -> Option<String> {
     alphabet.push(None);
     type State = (Vec<usize>, Vec<usize>);
     let start: State = (closure(&i, [0]), closure(&o, [0]));
-    let mut seen: HashMap<State, (Option<usize>, Option<char>)> = HashMap::new();
+    let mut seen: HashMap<State, (Option<usize>, Option<char>)> = HashMap::default();
     let mut order: Vec<State> = Vec::new();
     let mut queue: VecDeque<usize> = VecDeque::new();
     seen.insert(start.clone(), (None, None));

@@ -23,7 +23,9 @@
 //!
 //! The [`Tier`] orders principals by the worst class they hold.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use emrguard_model::hash::HashMap;
 
 use emrguard_model::aws::{CloudTrailEvent, IamRole};
 use emrguard_model::inventory::normalise_principal_arn;

@@ -175,9 +175,7 @@ pub struct Inventory {
     index: Index,
 }
 
-/// A hash map with foldhash's hash (much faster than the default SipHash on the short keys
-/// the rules look up millions of times), seeded per map like the default.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use crate::hash::HashMap as FastMap;
 
 #[derive(Debug, Clone, Default)]
 struct Index {

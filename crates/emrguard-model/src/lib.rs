@@ -8,6 +8,7 @@
 
 pub mod aws;
 pub mod emr;
+pub mod hash;
 pub mod inventory;
 pub mod k8s;
 pub mod parallel;

@@ -1,7 +1,7 @@
 //! The RBAC index: roles with aggregation resolved, bindings indexed by subject, access entries,
 //! and the evaluation of requests against them.
 
-use std::collections::{HashMap, HashSet};
+use emrguard_model::hash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use emrguard_model::aws::AssociatedAccessPolicy;
@@ -288,25 +288,25 @@ impl RbacIndex {
             interner: Interner::default(),
             roles: Vec::new(),
             bindings: Vec::new(),
-            by_user: HashMap::new(),
-            by_group: HashMap::new(),
-            namespace_bindings: HashMap::new(),
+            by_user: HashMap::default(),
+            by_group: HashMap::default(),
+            namespace_bindings: HashMap::default(),
             bindings_by_role: Vec::new(),
-            rules_by_verb_resource: HashMap::new(),
-            rules_by_verb_any_resource_subresource: HashMap::new(),
+            rules_by_verb_resource: HashMap::default(),
+            rules_by_verb_any_resource_subresource: HashMap::default(),
             url_rules: Vec::new(),
-            policies: HashMap::new(),
+            policies: HashMap::default(),
             access_entries: Vec::new(),
             masters_mappings: Vec::new(),
             masters_visible: false,
             subjects: Vec::new(),
             masters_rank: 0,
-            objects: HashMap::new(),
-            bindings_by_subject: HashMap::new(),
+            objects: HashMap::default(),
+            bindings_by_subject: HashMap::default(),
             diagnostics: Vec::new(),
         };
-        let mut role_ids: HashMap<(String, String), usize> = HashMap::new();
-        let mut cluster_role_ids: HashMap<String, usize> = HashMap::new();
+        let mut role_ids: HashMap<(String, String), usize> = HashMap::default();
+        let mut cluster_role_ids: HashMap<String, usize> = HashMap::default();
         for role in &inventory.roles {
             let namespace = role.metadata.namespace.clone().unwrap_or_default();
             let id = index.add_role(
@@ -1332,7 +1332,7 @@ fn aggregate_cluster_roles<'a>(
                 .unwrap_or_default();
             let mut rules: Vec<PolicyRule> = Vec::new();
             let mut origins: Vec<Option<RuleOrigin>> = Vec::new();
-            let mut seen: HashSet<PolicyRule> = HashSet::new();
+            let mut seen: HashSet<PolicyRule> = HashSet::default();
             for selector in selectors {
                 for &source in &by_name {
                     let Some(source_role) = cluster_roles.get(source) else {

@@ -1,7 +1,7 @@
 //! What every rule sees: the inventory, the configuration, the EMR view, and shared helpers
 //! that tell EMR's own identities, the control plane, admins and tenants apart.
 
-use std::collections::{HashMap, HashSet};
+use emrguard_model::hash::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use emrguard_config::Config;
@@ -113,10 +113,10 @@ impl<'a> CheckContext<'a> {
             rbac: OnceLock::new(),
             tenant_capabilities: OnceLock::new(),
             iam_analyzer: Mutex::new(Analyzer::new(inventory)),
-            iam_analyses: Mutex::new(HashMap::new()),
+            iam_analyses: Mutex::new(HashMap::default()),
             usable_roles: OnceLock::new(),
             tenant_lookup: OnceLock::new(),
-            subject_classes: Mutex::new(HashMap::new()),
+            subject_classes: Mutex::new(HashMap::default()),
             leftovers: Mutex::new(Vec::new()),
         }
     }

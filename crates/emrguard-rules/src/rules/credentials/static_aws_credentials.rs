@@ -3,7 +3,7 @@
 //! Secret values are never copied into findings: messages and evidence name the variable or
 //! property, and show at most the first four characters of an access key id (`AKIA…`).
 
-use std::collections::HashSet;
+use emrguard_model::hash::HashSet;
 use std::sync::LazyLock;
 
 use emrguard_model::k8s::{ObjectMeta, PodSpec};

@@ -14,7 +14,9 @@ pub mod job_submitter_not_pinned;
 pub mod job_template_parametric_execution_role;
 pub mod passrole_without_passed_to_service;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use emrguard_model::hash::HashMap;
 use std::sync::Arc;
 
 use emrguard_iam::privilege::PrivilegeKind;
@@ -339,7 +341,7 @@ pub(crate) fn principals_that_may_allow<'i>(
 ) -> Vec<Principal<'i>> {
     let inventory: &'i Inventory = cx.inventory;
     let targets: Vec<String> = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
-    let mut managed: HashMap<&str, bool> = HashMap::new();
+    let mut managed: HashMap<&str, bool> = HashMap::default();
     let mut managed_may = |arn: &'i str| -> bool {
         *managed.entry(arn).or_insert_with(|| {
             inventory

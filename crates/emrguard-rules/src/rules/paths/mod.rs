@@ -5,7 +5,9 @@
 
 pub mod tenant_path_to_privileged_role;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use emrguard_model::hash::HashMap;
 
 use emrguard_graph::{parse_tier, principal_key, NodeKey};
 use emrguard_iam::Tier;
@@ -78,8 +80,8 @@ struct Owners {
 
 impl Owners {
     fn new(cx: &CheckContext<'_>) -> Self {
-        let mut principals = HashMap::new();
-        let mut subjects = HashMap::new();
+        let mut principals = HashMap::default();
+        let mut subjects = HashMap::default();
         for (name, t) in &cx.config.tenants {
             for p in &t.iam_principals {
                 principals

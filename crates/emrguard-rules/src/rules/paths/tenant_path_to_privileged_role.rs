@@ -1,7 +1,9 @@
 //! PATH001: a tenant reaches, hop by hop, an IAM role whose privileges are above what the
 //! tenant is meant to hold.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use emrguard_model::hash::HashSet;
 
 use emrguard_graph::{
     class_name, class_tier, AccessGraph, EdgeKind, NodeId, NodeKey, PathIds, Prepared, Target,

@@ -57,11 +57,7 @@ fn scope_words(ns: &str) -> String {
 }
 
 fn describe_request(r: &Request) -> String {
-    let resource = if r.subresource.is_empty() {
-        r.resource.clone()
-    } else {
-        format!("{}/{}", r.resource, r.subresource)
-    };
+    let resource = r.combined_resource();
     let group = if r.api_group.is_empty() {
         String::new()
     } else {

@@ -222,11 +222,9 @@ impl RbacIndex {
         names: &[String],
     ) -> Found {
         let mut found = Found::default();
+        let mut request = template.clone();
         for &verb in verbs {
-            let request = Request {
-                verb: verb.to_owned(),
-                ..template.clone()
-            };
+            request.verb = verb.into();
             let use_names = match verb {
                 "create" if template.subresource.is_empty() => Names::None,
                 "deletecollection" => Names::None,

@@ -965,7 +965,7 @@ impl RbacIndex {
                 let applies = match &binding.namespace {
                     None => true,
                     Some(ns) => {
-                        !request.is_non_resource() && (any_namespace || &request.namespace == ns)
+                        !request.is_non_resource() && (any_namespace || request.namespace == ns)
                     }
                 };
                 if !applies {
@@ -1190,7 +1190,7 @@ fn binding_applies(binding: &BindingEntry, request: &Request) -> bool {
     match &binding.namespace {
         None => true,
         Some(ns) => {
-            !request.is_non_resource() && !request.namespace.is_empty() && &request.namespace == ns
+            !request.is_non_resource() && !request.namespace.is_empty() && request.namespace == ns
         }
     }
 }

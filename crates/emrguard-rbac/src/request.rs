@@ -1,30 +1,33 @@
 //! Authorization requests (kube-apiserver's authorizer attributes) and the kubectl-style
 //! resource notation used on the command line.
 
+use emrguard_model::k8s::Text;
 use serde::{Deserialize, Serialize};
 
 /// One authorization request, with the same attributes kube-apiserver's RBAC authorizer sees.
+/// Its strings are [`Text`] (short ones kept inline): the capability analysis copies requests
+/// by the hundred thousand.
 /// Empty strings mean "absent", as in Kubernetes: an empty `namespace` is a cluster-wide request
 /// and an empty `name` a request without a name (create, list, watch, deletecollection).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Request {
     /// The verb (`get`, `create`, `impersonate`, ...).
-    pub verb: String,
+    pub verb: Text,
     /// API group (`""` for the core group). Unused for non-resource requests.
-    pub api_group: String,
+    pub api_group: Text,
     /// Resource (plural, lower case). Empty for non-resource requests.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub resource: String,
+    #[serde(skip_serializing_if = "Text::is_empty")]
+    pub resource: Text,
     /// Subresource (`exec`, `token`, `scale`, ...).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub subresource: String,
+    #[serde(skip_serializing_if = "Text::is_empty")]
+    pub subresource: Text,
     /// Namespace; empty for cluster-wide and non-resource requests.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub namespace: String,
+    #[serde(skip_serializing_if = "Text::is_empty")]
+    pub namespace: Text,
     /// Object name.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub name: String,
+    #[serde(skip_serializing_if = "Text::is_empty")]
+    pub name: Text,
     /// The URL path of a non-resource request; `None` for resource requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -41,12 +44,12 @@ impl Request {
         name: &str,
     ) -> Self {
         Self {
-            verb: verb.to_owned(),
-            api_group: api_group.to_owned(),
-            resource: resource.to_owned(),
-            subresource: subresource.to_owned(),
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
+            verb: verb.into(),
+            api_group: api_group.into(),
+            resource: resource.into(),
+            subresource: subresource.into(),
+            namespace: namespace.into(),
+            name: name.into(),
             path: None,
         }
     }
@@ -54,7 +57,7 @@ impl Request {
     /// A non-resource request such as `get /healthz`.
     pub fn non_resource(verb: &str, path: &str) -> Self {
         Self {
-            verb: verb.to_owned(),
+            verb: verb.into(),
             path: Some(path.to_owned()),
             ..Self::default()
         }
@@ -141,7 +144,7 @@ impl Request {
     /// `resource/subresource`, or `resource` when there is no subresource.
     pub fn combined_resource(&self) -> String {
         if self.subresource.is_empty() {
-            self.resource.clone()
+            self.resource.to_string()
         } else {
             format!("{}/{}", self.resource, self.subresource)
         }
@@ -165,7 +168,7 @@ impl Request {
     /// The same request in another namespace.
     pub fn in_namespace(&self, namespace: &str) -> Self {
         Self {
-            namespace: namespace.to_owned(),
+            namespace: namespace.into(),
             ..self.clone()
         }
     }
@@ -173,7 +176,7 @@ impl Request {
     /// The same request for a named object.
     pub fn named(&self, name: &str) -> Self {
         Self {
-            name: name.to_owned(),
+            name: name.into(),
             ..self.clone()
         }
     }

@@ -133,11 +133,7 @@ fn object_resource(cx: &CheckContext<'_>, obj: &ObjectRef) -> ResourceRef {
 }
 
 fn describe_request(r: &emrguard_rbac::Request) -> String {
-    let resource = if r.subresource.is_empty() {
-        r.resource.clone()
-    } else {
-        format!("{}/{}", r.resource, r.subresource)
-    };
+    let resource = r.combined_resource();
     let group = if r.api_group.is_empty() {
         String::new()
     } else {

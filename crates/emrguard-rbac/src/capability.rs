@@ -169,14 +169,29 @@ impl Found {
     }
 }
 
+/// An identity being probed, with the bindings that match it (the same for every probe).
+struct Prober<'a> {
+    identity: &'a Identity,
+    bindings: Vec<(usize, usize)>,
+}
+
 impl RbacIndex {
-    fn probe(&self, identity: &Identity, request: &Request, names: Names<'_>) -> Found {
+    fn authorize_probe(
+        &self,
+        identity: &Prober<'_>,
+        request: &Request,
+        mode: NameMode,
+    ) -> crate::Decision {
+        self.authorize_among(identity.identity, &identity.bindings, request, mode)
+    }
+
+    fn probe(&self, identity: &Prober<'_>, request: &Request, names: Names<'_>) -> Found {
         let mut found = Found::default();
         let nameless = matches!(names, Names::None | Names::List(_));
         let every = if nameless {
-            self.authorize(identity, request)
+            self.authorize_probe(identity, request, NameMode::Exact)
         } else {
-            self.authorize_with(identity, request, NameMode::Any)
+            self.authorize_probe(identity, request, NameMode::Any)
         };
         if every.allowed {
             found.every = true;
@@ -194,14 +209,14 @@ impl RbacIndex {
         // each object of the namespace would find nothing.
         if list.is_empty()
             || !self
-                .authorize_with(identity, request, NameMode::Some)
+                .authorize_probe(identity, request, NameMode::Some)
                 .allowed
         {
             return found;
         }
         for name in list {
             let named = request.named(name);
-            let decision = self.authorize(identity, &named);
+            let decision = self.authorize_probe(identity, &named, NameMode::Exact);
             if decision.allowed {
                 found.names.insert(name.clone());
                 found.evidence.push(Evidence {
@@ -216,7 +231,7 @@ impl RbacIndex {
 
     fn probe_verbs(
         &self,
-        identity: &Identity,
+        identity: &Prober<'_>,
         verbs: &[&str],
         template: &Request,
         names: &[String],
@@ -249,6 +264,10 @@ impl RbacIndex {
     /// proxy, CSR approval), sorted by kind. Names of existing objects come from the inventory
     /// the index was built from.
     pub fn capabilities(&self, identity: &Identity, namespace: &str) -> Vec<Capability> {
+        let identity = &Prober {
+            identity,
+            bindings: self.bindings_matching(identity),
+        };
         let empty = crate::index::NamespaceObjects::default();
         let objects = self.objects.get(namespace).unwrap_or(&empty);
         let cluster = self.objects.get("").unwrap_or(&empty);

@@ -816,6 +816,43 @@ impl RbacIndex {
         request: &Request,
         name_mode: NameMode,
     ) -> Decision {
+        self.authorize_among(
+            identity,
+            &self.bindings_matching(identity),
+            request,
+            name_mode,
+        )
+    }
+
+    /// The bindings with a subject that matches an identity, each with the index of its first
+    /// matching subject (the one `appliesTo` reports), in binding order: the same for every
+    /// request of the identity.
+    pub(crate) fn bindings_matching(&self, identity: &Identity) -> Vec<(usize, usize)> {
+        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        if !identity.user.is_empty() {
+            if let Some(slots) = self.by_user.get(&identity.user) {
+                candidates.extend_from_slice(slots);
+            }
+        }
+        for group in &identity.groups {
+            if let Some(slots) = self.by_group.get(group) {
+                candidates.extend_from_slice(slots);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup_by_key(|(binding, _)| *binding);
+        candidates
+    }
+
+    /// [`RbacIndex::authorize_with`] for an identity whose matching bindings
+    /// ([`RbacIndex::bindings_matching`]) are known.
+    pub(crate) fn authorize_among(
+        &self,
+        identity: &Identity,
+        candidates: &[(usize, usize)],
+        request: &Request,
+        name_mode: NameMode,
+    ) -> Decision {
         let compiled = self.compile_request(request, name_mode);
         let mut grants = Vec::new();
         let mut unresolved = Vec::new();
@@ -830,21 +867,7 @@ impl RbacIndex {
                 aggregated_from: None,
             });
         }
-        let mut candidates: Vec<(usize, usize)> = Vec::new();
-        if !identity.user.is_empty() {
-            if let Some(slots) = self.by_user.get(&identity.user) {
-                candidates.extend_from_slice(slots);
-            }
-        }
-        for group in &identity.groups {
-            if let Some(slots) = self.by_group.get(group) {
-                candidates.extend_from_slice(slots);
-            }
-        }
-        // appliesTo: the first matching subject of each binding is the one reported.
-        candidates.sort_unstable();
-        candidates.dedup_by_key(|(binding, _)| *binding);
-        for (binding_id, subject_index) in candidates {
+        for &(binding_id, subject_index) in candidates {
             let Some(binding) = self.bindings.get(binding_id) else {
                 continue;
             };

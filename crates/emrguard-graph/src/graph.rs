@@ -106,7 +106,7 @@ fn sorted_unique(evidence: &[EdgeEvidence]) -> bool {
 #[derive(Debug)]
 pub(crate) struct PrincipalData {
     pub set: Option<PolicySet>,
-    pub summary: Option<Arc<PrincipalPrivilege>>,
+    pub summary: Option<PrincipalPrivilege>,
 }
 
 /// The part of a principal's privilege summary the graph reads. The per-grant action sets of
@@ -323,22 +323,16 @@ impl<'a> AccessGraph<'a> {
         };
         // A node's edges depend only on its key and the inventory: graphs that share a
         // preparation compute them once between them.
-        let shared = matches!(self.prep, PreparedRef::Shared(_));
-        let found = if shared {
-            self.prep.shared.expansion(&key)
-        } else {
-            None
-        };
-        let edges = match found {
-            Some(edges) => edges,
-            None => {
-                let edges = self.compute_out_edges(&key);
-                if shared {
-                    self.prep.shared.remember_expansion(key, edges)
-                } else {
-                    edges
+        let edges = if let PreparedRef::Shared(prepared) = self.prep {
+            match prepared.shared.expansion(&key) {
+                Some(edges) => edges,
+                None => {
+                    let edges = self.compute_out_edges(id, &key);
+                    prepared.shared.remember_expansion(key, edges)
                 }
             }
+        } else {
+            self.compute_out_edges(id, &key)
         };
         let mut ids = Vec::with_capacity(edges.len());
         for e in edges.iter() {
@@ -361,12 +355,9 @@ impl<'a> AccessGraph<'a> {
 
     /// The out-edges of a node: one per target and kind, with the evidence of every way it
     /// holds, sorted by target and kind.
-    fn compute_out_edges(&mut self, key: &NodeKey) -> Arc<[OutEdge]> {
+    fn compute_out_edges(&mut self, id: NodeId, key: &NodeKey) -> Arc<[OutEdge]> {
         let mut pending = match key {
-            NodeKey::IamUser(arn) | NodeKey::IamRole(arn) => {
-                let id = self.node(key.clone());
-                self.principal_edges(id, arn)
-            }
+            NodeKey::IamUser(arn) | NodeKey::IamRole(arn) => self.principal_edges(id, arn),
             NodeKey::User(_) | NodeKey::Group(_) => self.subject_edges(key),
             NodeKey::ServiceAccount { namespace, name } => {
                 self.service_account_edges(key, namespace, name)

@@ -108,12 +108,11 @@ impl AccessGraph<'_> {
     pub(crate) fn principal_data(&mut self, id: NodeId, arn: &str) -> &PrincipalData {
         let inventory = self.inventory;
         let analyzer = &mut self.analyzer;
-        let shared = &self.prep.shared;
         self.principals.entry(id).or_insert_with(|| {
             let set = PolicySet::for_principal_arn(inventory, arn).ok();
             let summary = set
                 .as_ref()
-                .map(|s| shared.summary(arn, || PrincipalPrivilege::new(analyzer.analyze_set(s))));
+                .map(|s| PrincipalPrivilege::new(analyzer.analyze_set(s)));
             PrincipalData { set, summary }
         })
     }

@@ -2,13 +2,12 @@
 //! roles an IAM principal could name in `sts:AssumeRole`, EMR objects, node-group exposure.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use emrguard_model::hash::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use emrguard_iam::trust::ClusterTrustContext;
 use emrguard_model::aws::AccessEntry;
 use emrguard_model::emr::parse_emr_service_account;
+use emrguard_model::hash::{HashMap, HashSet};
 use emrguard_model::inventory::{normalise_principal_arn, AwsAuthMapping};
 use emrguard_model::k8s::{ObjectRef, PolicyRule, RoleBinding};
 use emrguard_model::policy::{Effect, Principal};
@@ -16,7 +15,7 @@ use emrguard_model::{Inventory, Source};
 use emrguard_rbac::identity::SYSTEM_MASTERS;
 use emrguard_rbac::RbacIndex;
 
-use crate::graph::{OutEdge, Pending, PrincipalPrivilege};
+use crate::graph::{OutEdge, Pending};
 use crate::imds::{node_group_exposure, ImdsExposure};
 use crate::model::NodeKey;
 
@@ -195,8 +194,6 @@ pub struct Prepared {
 /// for the same key compute the same value, and the first stored is kept).
 #[derive(Debug, Default)]
 pub(crate) struct SharedWork {
-    /// Privilege summaries of IAM principals, by the principal node's ARN.
-    summaries: Mutex<HashMap<String, Arc<PrincipalPrivilege>>>,
     /// RBAC edges by (namespace, bindings): identities bound alike share them.
     capabilities: Mutex<HashMap<CapabilityKey, Vec<Pending>>>,
     /// Every node's out-edges, once a graph has expanded it, for the graphs that share this
@@ -208,23 +205,6 @@ pub(crate) struct SharedWork {
 pub(crate) type CapabilityKey = (String, Vec<u32>);
 
 impl SharedWork {
-    /// The privilege summary of a principal, computed by `compute` if no graph has yet.
-    pub(crate) fn summary(
-        &self,
-        arn: &str,
-        compute: impl FnOnce() -> PrincipalPrivilege,
-    ) -> Arc<PrincipalPrivilege> {
-        if let Some(found) = lock(&self.summaries).get(arn) {
-            return Arc::clone(found);
-        }
-        let computed = Arc::new(compute());
-        Arc::clone(
-            lock(&self.summaries)
-                .entry(arn.to_owned())
-                .or_insert(computed),
-        )
-    }
-
     /// The RBAC edges memoised for a (namespace, bindings) key.
     pub(crate) fn capabilities(&self, key: &CapabilityKey) -> Option<Vec<Pending>> {
         lock(&self.capabilities).get(key).cloned()

@@ -37,10 +37,7 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_any(OneOrManyVisitor {
-        null_is_empty: true,
-        item: PhantomData,
-    })
+    deserializer.deserialize_any(OneOrManyVisitor::new(true))
 }
 
 /// [`one_or_many`] where `null` is an error, as it is for an IAM condition value.
@@ -49,10 +46,7 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_any(OneOrManyVisitor {
-        null_is_empty: false,
-        item: PhantomData,
-    })
+    deserializer.deserialize_any(OneOrManyVisitor::new(false))
 }
 
 struct OneOrManyVisitor<T> {
@@ -61,6 +55,13 @@ struct OneOrManyVisitor<T> {
 }
 
 impl<T> OneOrManyVisitor<T> {
+    fn new(null_is_empty: bool) -> Self {
+        Self {
+            null_is_empty,
+            item: PhantomData,
+        }
+    }
+
     fn one<'de, E: de::Error>(value: impl IntoDeserializer<'de, E>) -> Result<Vec<T>, E>
     where
         T: Deserialize<'de>,

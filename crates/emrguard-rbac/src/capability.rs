@@ -178,20 +178,20 @@ struct Prober<'a> {
 impl RbacIndex {
     fn authorize_probe(
         &self,
-        identity: &Prober<'_>,
+        prober: &Prober<'_>,
         request: &Request,
         mode: NameMode,
     ) -> crate::Decision {
-        self.authorize_among(identity.identity, &identity.bindings, request, mode)
+        self.authorize_among(prober.identity, &prober.bindings, request, mode)
     }
 
-    fn probe(&self, identity: &Prober<'_>, request: &Request, names: Names<'_>) -> Found {
+    fn probe(&self, prober: &Prober<'_>, request: &Request, names: Names<'_>) -> Found {
         let mut found = Found::default();
         let nameless = matches!(names, Names::None | Names::List(_));
         let every = if nameless {
-            self.authorize_probe(identity, request, NameMode::Exact)
+            self.authorize_probe(prober, request, NameMode::Exact)
         } else {
-            self.authorize_probe(identity, request, NameMode::Any)
+            self.authorize_probe(prober, request, NameMode::Any)
         };
         if every.allowed {
             found.every = true;
@@ -209,14 +209,14 @@ impl RbacIndex {
         // each object of the namespace would find nothing.
         if list.is_empty()
             || !self
-                .authorize_probe(identity, request, NameMode::Some)
+                .authorize_probe(prober, request, NameMode::Some)
                 .allowed
         {
             return found;
         }
         for name in list {
             let named = request.named(name);
-            let decision = self.authorize_probe(identity, &named, NameMode::Exact);
+            let decision = self.authorize_probe(prober, &named, NameMode::Exact);
             if decision.allowed {
                 found.names.insert(name.clone());
                 found.evidence.push(Evidence {
@@ -231,7 +231,7 @@ impl RbacIndex {
 
     fn probe_verbs(
         &self,
-        identity: &Prober<'_>,
+        prober: &Prober<'_>,
         verbs: &[&str],
         template: &Request,
         names: &[String],
@@ -246,7 +246,7 @@ impl RbacIndex {
                 "list" | "watch" => Names::List(names),
                 _ => Names::Object(names),
             };
-            found.merge(self.probe(identity, &request, use_names));
+            found.merge(self.probe(prober, &request, use_names));
         }
         found
     }
@@ -264,7 +264,7 @@ impl RbacIndex {
     /// proxy, CSR approval), sorted by kind. Names of existing objects come from the inventory
     /// the index was built from.
     pub fn capabilities(&self, identity: &Identity, namespace: &str) -> Vec<Capability> {
-        let identity = &Prober {
+        let prober = &Prober {
             identity,
             bindings: self.bindings_matching(identity),
         };
@@ -291,14 +291,14 @@ impl RbacIndex {
 
         if !ns.is_empty() {
             // Run a pod as any service account.
-            let mut run = self.probe_verbs(identity, &["create"], &res("", "pods", "", ns), &[]);
+            let mut run = self.probe_verbs(prober, &["create"], &res("", "pods", "", ns), &[]);
             for &(group, resource) in WORKLOAD_RESOURCES {
                 let names = objects
                     .workload_names
                     .get(resource)
                     .map_or(&[][..], Vec::as_slice);
                 run.merge(self.probe_verbs(
-                    identity,
+                    prober,
                     &["create", "update", "patch"],
                     &res(group, resource, "", ns),
                     names,
@@ -313,7 +313,7 @@ impl RbacIndex {
             let mut exec = Found::default();
             for sub in ["exec", "attach"] {
                 exec.merge(self.probe_verbs(
-                    identity,
+                    prober,
                     &["create", "get"],
                     &res("", "pods", sub, ns),
                     pod_names,
@@ -322,13 +322,13 @@ impl RbacIndex {
             // Changing a running pod (a new image, or an ephemeral container) also runs code
             // as its service account.
             let mut in_pod = self.probe_verbs(
-                identity,
+                prober,
                 &["update", "patch"],
                 &res("", "pods", "ephemeralcontainers", ns),
                 pod_names,
             );
             in_pod.merge(self.probe_verbs(
-                identity,
+                prober,
                 &["update", "patch"],
                 &res("", "pods", "", ns),
                 pod_names,
@@ -350,14 +350,14 @@ impl RbacIndex {
 
             // Obtain a service account token.
             let mut token = self.probe_verbs(
-                identity,
+                prober,
                 &["create"],
                 &res("", "serviceaccounts", "token", ns),
                 service_accounts,
             );
             let token_secret_names = &objects.token_secret_names;
             let read_tokens = self.probe_verbs(
-                identity,
+                prober,
                 &["get", "list", "watch"],
                 &res("", "secrets", "", ns),
                 token_secret_names,
@@ -373,9 +373,9 @@ impl RbacIndex {
             // Creating a token secret for any service account makes the token controller fill
             // it; reading it back needs get or list on secrets.
             let create_secret =
-                self.probe_verbs(identity, &["create"], &res("", "secrets", "", ns), &[]);
+                self.probe_verbs(prober, &["create"], &res("", "secrets", "", ns), &[]);
             let read_any_secret = self.probe_verbs(
-                identity,
+                prober,
                 &["get", "list", "watch"],
                 &res("", "secrets", "", ns),
                 &[],
@@ -396,7 +396,7 @@ impl RbacIndex {
                 CapabilityKind::ModifyConfigMaps,
                 Some(ns),
                 self.probe_verbs(
-                    identity,
+                    prober,
                     &["create", "update", "patch", "delete", "deletecollection"],
                     &res("", "configmaps", "", ns),
                     &objects.config_maps,
@@ -406,7 +406,7 @@ impl RbacIndex {
                 CapabilityKind::ReadSecrets,
                 Some(ns),
                 self.probe_verbs(
-                    identity,
+                    prober,
                     &["get", "list", "watch"],
                     &res("", "secrets", "", ns),
                     &objects.secrets,
@@ -417,9 +417,9 @@ impl RbacIndex {
             let cluster_role_names = self.role_names("ClusterRole", None);
             let rbac = "rbac.authorization.k8s.io";
             let mut bind =
-                self.probe_verbs(identity, &["bind"], &res(rbac, "roles", "", ns), role_names);
+                self.probe_verbs(prober, &["bind"], &res(rbac, "roles", "", ns), role_names);
             bind.merge(self.probe_verbs(
-                identity,
+                prober,
                 &["bind"],
                 &res(rbac, "clusterroles", "", ns),
                 cluster_role_names,
@@ -430,13 +430,13 @@ impl RbacIndex {
                 bind,
             );
             let mut escalate = self.probe_verbs(
-                identity,
+                prober,
                 &["escalate"],
                 &res(rbac, "roles", "", ns),
                 role_names,
             );
             escalate.merge(self.probe_verbs(
-                identity,
+                prober,
                 &["escalate"],
                 &res(rbac, "clusterroles", "", ns),
                 cluster_role_names,
@@ -450,7 +450,7 @@ impl RbacIndex {
                 CapabilityKind::Escalate(EscalationKind::WriteRoleBindings),
                 Some(ns),
                 self.probe_verbs(
-                    identity,
+                    prober,
                     &["create", "update", "patch"],
                     &res(rbac, "rolebindings", "", ns),
                     &[],
@@ -460,7 +460,7 @@ impl RbacIndex {
                 CapabilityKind::Escalate(EscalationKind::Impersonate),
                 Some(ns),
                 self.probe_verbs(
-                    identity,
+                    prober,
                     &["impersonate"],
                     &res("", "serviceaccounts", "", ns),
                     service_accounts,
@@ -475,7 +475,7 @@ impl RbacIndex {
             "validatingwebhookconfigurations",
         ] {
             webhooks.merge(self.probe_verbs(
-                identity,
+                prober,
                 &["create", "update", "patch", "delete", "deletecollection"],
                 &res("admissionregistration.k8s.io", resource, "", ""),
                 &cluster.webhooks,
@@ -488,7 +488,7 @@ impl RbacIndex {
             CapabilityKind::Escalate(EscalationKind::Bind),
             None,
             self.probe_verbs(
-                identity,
+                prober,
                 &["bind"],
                 &res(rbac, "clusterroles", "", ""),
                 cluster_role_names,
@@ -498,7 +498,7 @@ impl RbacIndex {
             CapabilityKind::Escalate(EscalationKind::EscalateRoles),
             None,
             self.probe_verbs(
-                identity,
+                prober,
                 &["escalate"],
                 &res(rbac, "clusterroles", "", ""),
                 cluster_role_names,
@@ -508,7 +508,7 @@ impl RbacIndex {
             CapabilityKind::Escalate(EscalationKind::WriteRoleBindings),
             None,
             self.probe_verbs(
-                identity,
+                prober,
                 &["create", "update", "patch"],
                 &res(rbac, "clusterrolebindings", "", ""),
                 &[],
@@ -517,7 +517,7 @@ impl RbacIndex {
         let mut impersonate = Found::default();
         for resource in ["users", "groups", "serviceaccounts"] {
             impersonate.merge(self.probe_verbs(
-                identity,
+                prober,
                 &["impersonate"],
                 &res("", resource, "", ""),
                 &[],
@@ -532,14 +532,14 @@ impl RbacIndex {
             CapabilityKind::Escalate(EscalationKind::NodesProxy),
             None,
             self.probe_verbs(
-                identity,
+                prober,
                 &["get", "create", "update", "patch"],
                 &res("", "nodes", "proxy", ""),
                 &cluster.nodes,
             ),
         );
         let approval = self.probe_verbs(
-            identity,
+            prober,
             &["update", "patch"],
             &res(
                 "certificates.k8s.io",
@@ -551,7 +551,7 @@ impl RbacIndex {
         );
         let signers: Vec<String> = SIGNERS.iter().map(|s| (*s).to_owned()).collect();
         let approve = self.probe_verbs(
-            identity,
+            prober,
             &["approve"],
             &res("certificates.k8s.io", "signers", "", ""),
             &signers,

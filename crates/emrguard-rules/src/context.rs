@@ -49,6 +49,7 @@ pub struct CheckContext<'a> {
     tenant_lookup: OnceLock<TenantLookup>,
     subject_classes: Mutex<HashMap<SubjectRef, SubjectClass>>,
     /// Large working data rules are done with (access graphs), freed with the context.
+    /// (`Any` only for `Debug`: nothing reads them back.)
     leftovers: Mutex<Vec<Box<dyn std::any::Any + Send>>>,
 }
 

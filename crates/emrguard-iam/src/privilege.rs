@@ -283,11 +283,7 @@ impl EffectivePermissions {
             .allowed
             .iter()
             .filter_map(|i| catalog.action(i))
-            .map(|a| {
-                // `full_name` lives in the static catalog.
-                let s: &'static str = a.full_name.as_str();
-                s
-            })
+            .map(|a| a.full_name)
             .collect();
         names.sort_unstable();
         names
@@ -894,7 +890,7 @@ impl UsageComparison {
         self.unused_set
             .iter()
             .filter_map(|i| catalog.action(i))
-            .map(|a| a.full_name.as_str())
+            .map(|a| a.full_name)
             .collect()
     }
 }
@@ -941,7 +937,7 @@ pub fn compare_usage(
     }
     not_granted.sort();
     not_granted.dedup();
-    let name = |i: &usize| catalog.action(*i).map(|a| a.full_name.as_str());
+    let name = |i: &usize| catalog.action(*i).map(|a| a.full_name);
     let used: Vec<&'static str> = used_idx.keys().filter_map(name).collect();
     let mut unused_set = effective.allowed().clone();
     for &i in used_idx.keys() {
@@ -956,7 +952,7 @@ pub fn compare_usage(
         let entry = per_service
             .entry(a.service)
             .or_insert_with(|| (Vec::new(), Some(Vec::new())));
-        entry.0.push(a.full_name.clone());
+        entry.0.push(a.full_name.to_owned());
         match (entry.1.as_mut(), resources) {
             (Some(list), Some(r)) => list.extend(r.iter().cloned()),
             _ => entry.1 = None,

@@ -202,9 +202,6 @@ pub fn run(args: &AuditArgs) -> CmdResult {
     let targets = args.outputs.targets(&FORMATS)?;
     // Read the baseline before the audit so a bad file fails fast.
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
-    // The IAM action catalog (about 20,000 actions) is parsed once per process; parsing it
-    // while the snapshot loads takes it off the rules' path (a large share of a small audit).
-    std::thread::spawn(emrguard_iam::Catalog::get);
     let inventory = args.snapshot.load(args.dir.as_ref())?;
     let dir = args.dir.as_ref().or(args.snapshot.snapshot.as_ref());
     let config = load_config(args, dir)?;

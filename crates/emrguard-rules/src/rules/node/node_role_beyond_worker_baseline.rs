@@ -263,11 +263,11 @@ impl Rule for NodeRoleBeyondWorkerBaseline {
                             && (matches!(
                                 a.access_level,
                                 AccessLevel::Write | AccessLevel::PermissionsManagement
-                            ) || data_read.contains(a.full_name.as_str()))
+                            ) || data_read.contains(a.full_name))
                         {
                             serious = true;
                         }
-                        a.full_name.clone()
+                        a.full_name.to_owned()
                     })
                     .collect();
                 all_extra.extend(names.iter().cloned());

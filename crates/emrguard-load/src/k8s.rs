@@ -215,6 +215,17 @@ pub(crate) fn secret_after_kind<'de, D: Deserializer<'de>>(
     Ok(raw.into_secret())
 }
 
+/// A ConfigMap whose `data` came before its `kind` (as kubectl prints it) and was read first:
+/// the rest of the object is read from `d`.
+pub(crate) fn config_map_after_kind<'de, D: Deserializer<'de>>(
+    d: D,
+    data: StringMap,
+) -> Result<ConfigMap, D::Error> {
+    let mut config_map = ConfigMap::deserialize(d)?;
+    config_map.data = data;
+    Ok(config_map)
+}
+
 impl SecretRaw {
     fn into_secret(self) -> Secret {
         let mut keys = self.data.0;

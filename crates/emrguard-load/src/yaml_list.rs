@@ -2,13 +2,20 @@
 //!
 //! The general YAML path ([`crate::yaml`]) reads each document twice: once for the kinds,
 //! once for the objects, because an object's keys come in alphabetical order and a Secret's
-//! `data` comes before its `kind`. Most of a List's items name their `kind` after at most
-//! `apiVersion`, `binaryData`, `data` and `immutable`; this reads such a List once, with
-//! `data` read as key names only (values skipped unread, as for every Secret), and gives up
-//! on anything else: a second document, an item without a kind or with other keys before it,
-//! a key repeated, a ConfigMap whose `data` came before its kind (its values are needed), an
-//! empty list, or any error. The caller then reads the file the general way, which also
-//! reports errors, so what is loaded and every message are the same either way.
+//! `data` comes before its `kind`, so that its values, which must never be read, cannot be
+//! told from a ConfigMap's, which are kept. This reads a List once: each item's kind is first
+//! taken from the text (the `  kind: ` line of kubectl's layout), which says how to read a
+//! `data` that comes before the parsed `kind` (a ConfigMap's values, anything else's key names
+//! only, values skipped unread); a `data` read one way for an object of the other kind is not
+//! used. It gives up on anything else: a second document, such a `data`, an item with other
+//! keys before its kind, a key repeated, an empty list, or any error. The caller then reads
+//! the file the general way, which also reports errors, so what is loaded and every message
+//! are the same either way.
+//!
+//! A Secret's values are read only if its text names another kind at an item's top level
+//! before its own `kind` line, which kubectl never prints (it prints a Secret's `data` values
+//! in base64, on one line each); they are then dropped at once, with the file read again the
+//! general way.
 
 use std::fmt;
 
@@ -16,6 +23,8 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess, SeqAccess,
     Visitor,
 };
+
+use emrguard_model::k8s::StringMap;
 
 use crate::k8s::{self, K8sObject, KeyNames, KindSeed};
 use crate::yaml::LenientString;
@@ -27,8 +36,12 @@ pub(crate) fn objects(text: &str) -> Option<Vec<K8sObject>> {
     if !worth_trying(text) {
         return None;
     }
+    let kinds = item_kinds(text);
     let mut documents = serde_yaml_ng::Deserializer::from_str(text);
-    let list = documents.next()?.deserialize_map(ListVisitor).ok()?;
+    let list = documents
+        .next()?
+        .deserialize_map(ListVisitor { kinds: &kinds })
+        .ok()?;
     if documents.next().is_some() {
         return None;
     }
@@ -36,23 +49,41 @@ pub(crate) fn objects(text: &str) -> Option<Vec<K8sObject>> {
 }
 
 /// Whether the text looks like a List as kubectl prints it (`items:` and `kind: ...List` at
-/// the top level) whose first item is not a ConfigMap (whose `data`, printed before its
-/// `kind`, holds values this pass cannot read). Only a guess: the pass itself checks.
+/// the top level). Only a guess: the pass itself checks.
 fn worth_trying(text: &str) -> bool {
     const TOP_KIND: &str = "\nkind: ";
-    const ITEM_KIND: &str = "\n  kind: ";
     let top_level_list = text
         .rfind(TOP_KIND)
         .and_then(|at| text.get(at + TOP_KIND.len()..))
         .and_then(|rest| rest.lines().next())
         .is_some_and(|kind| crate::yaml::is_list_kind(kind.trim()));
     let has_items = text.starts_with("items:") || text.contains("\nitems:\n");
-    let first_item_kind = text
-        .find(ITEM_KIND)
-        .and_then(|at| text.get(at + ITEM_KIND.len()..))
-        .and_then(|rest| rest.lines().next())
-        .map(str::trim);
-    top_level_list && has_items && first_item_kind.is_some_and(|kind| kind != "ConfigMap")
+    top_level_list && has_items
+}
+
+/// The kind each item of the top-level `items:` names in kubectl's layout (items start with
+/// `- ` at the line's start, their keys are indented by two spaces), in order; `None` for an
+/// item without such a line. Only a hint: the parse checks it against the item's `kind`.
+fn item_kinds(text: &str) -> Vec<Option<&str>> {
+    let mut kinds = Vec::new();
+    let mut in_items = false;
+    for line in text.lines() {
+        if !in_items {
+            in_items = line == "items:";
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("- ") {
+            kinds.push(rest.strip_prefix("kind: ").map(str::trim));
+        } else if let Some(kind) = line.strip_prefix("  kind: ") {
+            if let Some(last @ None) = kinds.last_mut() {
+                *last = Some(kind.trim());
+            }
+        } else if !line.is_empty() && !line.starts_with(' ') {
+            // The next top-level key.
+            break;
+        }
+    }
+    kinds
 }
 
 /// Any reason to read the file the general way.
@@ -61,9 +92,12 @@ fn give_up<E: de::Error>() -> E {
 }
 
 /// The whole document: `Some(items)` for a non-empty `*List` with an `apiVersion`.
-struct ListVisitor;
+struct ListVisitor<'k> {
+    /// Each item's kind as the text gives it.
+    kinds: &'k [Option<&'k str>],
+}
 
-impl<'de> Visitor<'de> for ListVisitor {
+impl<'de> Visitor<'de> for ListVisitor<'_> {
     type Value = Option<Vec<K8sObject>>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -80,7 +114,7 @@ impl<'de> Visitor<'de> for ListVisitor {
                     api_version = map.next_value::<LenientString>()?.0.is_some();
                 }
                 "kind" => kind = map.next_value::<LenientString>()?.0,
-                "items" => items = Some(map.next_value_seed(ItemsVisitor)?),
+                "items" => items = Some(map.next_value_seed(ItemsVisitor { kinds: self.kinds })?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -92,9 +126,11 @@ impl<'de> Visitor<'de> for ListVisitor {
 }
 
 /// `items`: every element an object that names its kind early.
-struct ItemsVisitor;
+struct ItemsVisitor<'k> {
+    kinds: &'k [Option<&'k str>],
+}
 
-impl<'de> DeserializeSeed<'de> for ItemsVisitor {
+impl<'de> DeserializeSeed<'de> for ItemsVisitor<'_> {
     type Value = Vec<K8sObject>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -102,7 +138,7 @@ impl<'de> DeserializeSeed<'de> for ItemsVisitor {
     }
 }
 
-impl<'de> Visitor<'de> for ItemsVisitor {
+impl<'de> Visitor<'de> for ItemsVisitor<'_> {
     type Value = Vec<K8sObject>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -111,17 +147,24 @@ impl<'de> Visitor<'de> for ItemsVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut objects = Vec::new();
-        while let Some(object) = seq.next_element_seed(ItemVisitor)? {
-            objects.push(object);
+        loop {
+            let kind = self.kinds.get(objects.len()).copied().flatten();
+            match seq.next_element_seed(ItemVisitor { kind })? {
+                Some(object) => objects.push(object),
+                None => break,
+            }
         }
         Ok(objects)
     }
 }
 
 /// One item: the keys before `kind`, then the rest of the object as the type its kind names.
-struct ItemVisitor;
+struct ItemVisitor<'k> {
+    /// The item's kind as the text gives it.
+    kind: Option<&'k str>,
+}
 
-impl<'de> DeserializeSeed<'de> for ItemVisitor {
+impl<'de> DeserializeSeed<'de> for ItemVisitor<'_> {
     type Value = K8sObject;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -129,7 +172,15 @@ impl<'de> DeserializeSeed<'de> for ItemVisitor {
     }
 }
 
-impl<'de> Visitor<'de> for ItemVisitor {
+/// A `data` read before the item's `kind`.
+enum DataBeforeKind {
+    /// A ConfigMap's, by the text: its values.
+    Values(StringMap),
+    /// Anything else's: key names only, values skipped unread.
+    Keys(KeyNames),
+}
+
+impl<'de> Visitor<'de> for ItemVisitor<'_> {
     type Value = K8sObject;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -138,7 +189,7 @@ impl<'de> Visitor<'de> for ItemVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut seen = Seen::default();
-        let mut data_keys: Option<KeyNames> = None;
+        let mut data: Option<DataBeforeKind> = None;
         loop {
             let Some(key) = map.next_key::<String>()? else {
                 return Err(give_up());
@@ -149,17 +200,27 @@ impl<'de> Visitor<'de> for ItemVisitor {
                 "apiVersion" | "binaryData" | "immutable" => {
                     map.next_value::<IgnoredAny>()?;
                 }
-                // Key names only: values are skipped unread whatever the kind turns out to be.
-                "data" => data_keys = Some(map.next_value()?),
+                "data" if self.kind == Some("ConfigMap") => {
+                    let values = map.next_value::<Option<StringMap>>()?;
+                    data = Some(DataBeforeKind::Values(values.unwrap_or_default()));
+                }
+                "data" => data = Some(DataBeforeKind::Keys(map.next_value()?)),
                 "kind" => {
                     let LenientString(Some(kind)) = map.next_value()? else {
                         return Err(give_up());
                     };
                     let rest = de::value::MapAccessDeserializer::new(Rest { map, seen });
-                    return match (kind.as_str(), data_keys) {
-                        ("Secret", keys) => k8s::secret_after_kind(rest, keys.unwrap_or_default())
-                            .map(K8sObject::Secret),
-                        // A ConfigMap's values are kept: its `data` must be read as such.
+                    return match (kind.as_str(), data) {
+                        ("Secret", Some(DataBeforeKind::Keys(keys))) => {
+                            k8s::secret_after_kind(rest, keys).map(K8sObject::Secret)
+                        }
+                        ("Secret", None) => {
+                            k8s::secret_after_kind(rest, KeyNames::default()).map(K8sObject::Secret)
+                        }
+                        ("ConfigMap", Some(DataBeforeKind::Values(values))) => {
+                            k8s::config_map_after_kind(rest, values).map(K8sObject::ConfigMap)
+                        }
+                        // Read the wrong way for its kind, or a `data` no object type reads.
                         (_, Some(_)) => Err(give_up()),
                         (kind, None) => KindSeed { kind: Some(kind) }.deserialize(rest),
                     };
@@ -278,19 +339,99 @@ metadata:
     }
 
     #[test]
-    fn other_layouts_take_the_general_path() {
+    fn config_maps_are_read_in_one_pass_with_their_values() {
         let config_map_first = "apiVersion: v1
 items:
 - apiVersion: v1
   data:
     k: v
+    spark-defaults.conf: |
+      spark.master k8s://https://kubernetes.default.svc:443
+      kind: not-a-key
+  kind: ConfigMap
+  metadata:
+    name: c
+    namespace: team-a
+kind: List
+";
+        let config_map_later =
+            SECRETS.replace("kind: Namespace", "data:\n    k: v\n  kind: ConfigMap");
+        let empty_data = config_map_first.replace(
+            "  data:\n    k: v\n    spark-defaults.conf: |\n      spark.master k8s://https://kubernetes.default.svc:443\n      kind: not-a-key\n",
+            "  data: null\n",
+        );
+        for text in [config_map_first, &config_map_later, &empty_data] {
+            let (general, usual, one_pass) = both_ways(text);
+            assert!(one_pass, "{text}");
+            assert_eq!(general, usual, "{text}");
+        }
+        let (_, usual, _) = both_ways(config_map_first);
+        assert!(usual.contains("kind: not-a-key"), "{usual}");
+        let (_, usual, _) = both_ways(&config_map_later);
+        assert!(!usual.contains("c2VjcmV0"), "{usual}");
+    }
+
+    #[test]
+    fn a_kind_the_text_gives_wrongly_takes_the_general_path() {
+        // A flow mapping whose second line, at an item key's indentation, reads like the
+        // item's kind: the text says ConfigMap, the parse finds a Secret.
+        let disguised = "apiVersion: v1
+items:
+- apiVersion: v1
+  data: {password: c2VjcmV0,
+  kind: ConfigMap
+  }
+  kind: Secret
+  metadata:
+    name: db
+kind: List
+";
+        assert_eq!(item_kinds(disguised), [Some("ConfigMap")]);
+        let (general, usual, one_pass) = both_ways(disguised);
+        assert!(!one_pass);
+        assert_eq!(general, usual);
+        assert!(!usual.contains("c2VjcmV0"), "{usual}");
+        assert!(usual.contains("\"password\""), "{usual}");
+        // The other way round: a ConfigMap the text calls a Secret.
+        let config_map = "apiVersion: v1
+items:
+- apiVersion: v1
+  data: {k: v,
+  kind: Secret
+  }
   kind: ConfigMap
   metadata:
     name: c
 kind: List
 ";
-        let config_map_later =
-            SECRETS.replace("kind: Namespace", "data:\n    k: v\n  kind: ConfigMap");
+        let (general, usual, one_pass) = both_ways(config_map);
+        assert!(!one_pass);
+        assert_eq!(general, usual);
+        // No kind line in kubectl's place: a Secret's data is read as key names, the safe way.
+        let no_kind_line = SECRETS.replace(
+            "  kind: Secret\n  metadata:\n    name: db",
+            "  kind:\n    Secret\n  metadata:\n    name: db",
+        );
+        assert_eq!(item_kinds(&no_kind_line).first(), Some(&None));
+        let (general, usual, one_pass) = both_ways(&no_kind_line);
+        assert!(one_pass);
+        assert_eq!(general, usual);
+        assert!(!usual.contains("c2VjcmV0"), "{usual}");
+    }
+
+    #[test]
+    fn item_kinds_follow_kubectls_layout() {
+        assert_eq!(
+            item_kinds(SECRETS),
+            [Some("Secret"), Some("Secret"), Some("Namespace")]
+        );
+        let kind_first = "items:\n- kind: Role\n  metadata: {}\n- apiVersion: v1\n\n  kind: Pod\nkind: List\n  kind: Node\n";
+        assert_eq!(item_kinds(kind_first), [Some("Role"), Some("Pod")]);
+        assert!(item_kinds("kind: List\n").is_empty());
+    }
+
+    #[test]
+    fn other_layouts_take_the_general_path() {
         let metadata_first = SECRETS.replace(
             "- apiVersion: v1\n  kind: Namespace\n  metadata:",
             "- metadata:\n    name: n\n  kind: Namespace\n  spec:",
@@ -301,8 +442,6 @@ kind: List
         let no_api_version = SECRETS.replacen("apiVersion: v1\nitems:", "items:", 1);
         let not_a_list = SECRETS.replace("kind: List", "kind: Thing");
         for text in [
-            config_map_first,
-            &config_map_later,
             &metadata_first,
             &repeated_data,
             &two_documents,

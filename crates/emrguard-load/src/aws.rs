@@ -91,42 +91,13 @@ pub(crate) fn load(
         }
         let key = key.as_str();
         match key {
-            "UserDetailList" => {
-                for (mut user, source) in reader.many::<IamUser>(key, value)? {
-                    user.source = source;
-                    out.inv.iam_users.push(user);
-                }
-                out.mark(area::IAM);
-            }
-            "GroupDetailList" => {
-                for (mut group, source) in reader.many::<IamGroup>(key, value)? {
-                    group.source = source;
-                    out.inv.iam_groups.push(group);
-                }
-                out.mark(area::IAM);
-            }
-            "RoleDetailList" => {
-                for (mut role, source) in reader.many::<IamRole>(key, value)? {
-                    role.source = source;
-                    out.inv.iam_roles.push(role);
-                }
-                out.mark(area::IAM);
-            }
+            "UserDetailList" => add_users(reader.many(key, value)?, out),
+            "GroupDetailList" => add_groups(reader.many(key, value)?, out),
+            "RoleDetailList" => add_roles(reader.many(key, value)?, out),
             "Policies" => {
-                let policies = reader.many::<ManagedPolicy>(key, value)?;
-                // `iam list-policies` also prints `Policies`, without documents: it says
-                // nothing about permissions, so it is not IAM data.
-                let documents = policies
-                    .iter()
-                    .any(|(p, _)| !p.policy_version_list.is_empty());
-                if !auth_details && !documents {
+                if !add_policies(reader.many(key, value)?, auth_details, out) {
                     continue;
                 }
-                for (mut policy, source) in policies {
-                    policy.source = source;
-                    out.inv.managed_policies.push(policy);
-                }
-                out.mark(area::IAM);
             }
             "cluster" => {
                 let (mut cluster, source) = reader.one::<EksCluster>(key, value)?;
@@ -307,23 +278,142 @@ pub(crate) fn load(
         recognised = true;
     }
     if recognised {
-        // Pages of one result sit in one directory and share the file-name prefix before the
-        // first `.` (`x.page-1.json`, `x.page-2.json`). The merge drops the warning when a last
-        // page of the same result is present.
-        let group = crate::merge::page_group(file);
-        if is_one_page(doc) {
-            out.inv.warnings.push(format!(
-                "{}{group}\u{0}{file}: one page of a paged result; the snapshot may be incomplete",
-                crate::merge::PAGE_MARK
-            ));
-        } else {
-            out.inv
-                .warnings
-                .push(format!("{}{group}", crate::merge::LAST_PAGE_MARK));
-        }
+        page_warning(doc, file, out);
     }
     doc.check_unread(|key| RECOGNISED.contains(&key))?;
     Ok(recognised)
+}
+
+/// The lists of `iam get-account-authorization-details`.
+const AUTH_DETAILS_LISTS: &[&str] = &[
+    "UserDetailList",
+    "GroupDetailList",
+    "RoleDetailList",
+    "Policies",
+];
+
+/// The other keys of its pages.
+const AUTH_DETAILS_OTHER: &[&str] = &["IsTruncated", "Marker", "NextToken"];
+
+/// A page of `iam get-account-authorization-details` (most of an account's aws CLI output by
+/// size) with each list element typed as it is found instead of located by a scan first, as
+/// [`load`] would read it. `None` when the file is of another shape or anything is unusual
+/// (an error included); then it must be read the usual way, which reports errors.
+pub(crate) fn load_auth_details_once(
+    file: &str,
+    text: &str,
+    threads: usize,
+    out: &mut Partial,
+) -> Option<()> {
+    // A large page is read on several threads the usual way.
+    if threads > 1 && text.len() > PARALLEL_BYTES {
+        return None;
+    }
+    let mut users = Vec::new();
+    let mut groups = Vec::new();
+    let mut roles = Vec::new();
+    let mut policies = Vec::new();
+    let mut lines = crate::decode::LineCounter::new(text);
+    let source = |line: usize| crate::file::source_at(file, Some(line));
+    let entries = crate::scan::scan_with_lists(
+        text,
+        |key| AUTH_DETAILS_LISTS.contains(&key),
+        |key| AUTH_DETAILS_OTHER.contains(&key),
+        |key, start| {
+            let mut de = serde_json::Deserializer::from_str(text.get(start..)?);
+            let at = source(lines.line_at(start));
+            match key {
+                "UserDetailList" => users.push((IamUser::deserialize(&mut de).ok()?, at)),
+                "GroupDetailList" => groups.push((IamGroup::deserialize(&mut de).ok()?, at)),
+                "RoleDetailList" => roles.push((IamRole::deserialize(&mut de).ok()?, at)),
+                _ => policies.push((ManagedPolicy::deserialize(&mut de).ok()?, at)),
+            }
+            // Where the parser stopped: just after the element.
+            Some(start + de.into_iter::<serde::de::IgnoredAny>().byte_offset())
+        },
+    )?;
+    let doc = crate::json::scanned_document(text, entries).ok()?;
+    let has = |key: &str| doc.entries().iter().any(|(k, _)| k == key);
+    let auth_details = has("UserDetailList") || has("GroupDetailList") || has("RoleDetailList");
+    let policies_read = has("Policies") && add_policies(policies, auth_details, out);
+    if !auth_details && !policies_read {
+        // Nothing recognised: the usual way says so.
+        return None;
+    }
+    if has("UserDetailList") {
+        add_users(users, out);
+    }
+    if has("GroupDetailList") {
+        add_groups(groups, out);
+    }
+    if has("RoleDetailList") {
+        add_roles(roles, out);
+    }
+    page_warning(&doc, file, out);
+    Some(())
+}
+
+fn add_users(users: Vec<(IamUser, Source)>, out: &mut Partial) {
+    for (mut user, source) in users {
+        user.source = source;
+        out.inv.iam_users.push(user);
+    }
+    out.mark(area::IAM);
+}
+
+fn add_groups(groups: Vec<(IamGroup, Source)>, out: &mut Partial) {
+    for (mut group, source) in groups {
+        group.source = source;
+        out.inv.iam_groups.push(group);
+    }
+    out.mark(area::IAM);
+}
+
+fn add_roles(roles: Vec<(IamRole, Source)>, out: &mut Partial) {
+    for (mut role, source) in roles {
+        role.source = source;
+        out.inv.iam_roles.push(role);
+    }
+    out.mark(area::IAM);
+}
+
+/// Adds managed policies, unless they say nothing about permissions: `iam list-policies`
+/// also prints `Policies`, without documents, which is not IAM data (but a page of
+/// authorization details without documents is). Returns whether they were added.
+fn add_policies(
+    policies: Vec<(ManagedPolicy, Source)>,
+    auth_details: bool,
+    out: &mut Partial,
+) -> bool {
+    let documents = policies
+        .iter()
+        .any(|(p, _)| !p.policy_version_list.is_empty());
+    if !auth_details && !documents {
+        return false;
+    }
+    for (mut policy, source) in policies {
+        policy.source = source;
+        out.inv.managed_policies.push(policy);
+    }
+    out.mark(area::IAM);
+    true
+}
+
+/// Pages of one result sit in one directory and share the file-name prefix before the first
+/// `.` (`x.page-1.json`, `x.page-2.json`). The merge drops the warning when a last page of the
+/// same result is present.
+fn page_warning(doc: &JsonDoc<'_>, file: &str, out: &mut Partial) {
+    let group = crate::merge::page_group(file);
+    if is_one_page(doc) {
+        out.inv.warnings.push(format!(
+            "{}{group}\u{0}{file}: one page of a paged result; the snapshot may be incomplete",
+            crate::merge::PAGE_MARK
+        ));
+    } else {
+        out.inv
+            .warnings
+            .push(format!("{}{group}", crate::merge::LAST_PAGE_MARK));
+    }
 }
 
 /// Whether the output says more pages exist (`NextToken`, `nextToken`, `NextMarker`, or

@@ -27,7 +27,7 @@ pub(crate) enum FileOutcome {
     NotRead,
 }
 
-/// Reads one file's bytes.
+/// Reads one file's bytes, on up to `threads` threads (a large list is split between them).
 pub(crate) fn process(relative: &str, bytes: &[u8], threads: usize) -> FileOutcome {
     let (hint, gzip_name) = match decode::name_hint(relative) {
         Ok(hint) => hint,
@@ -69,7 +69,11 @@ pub(crate) fn process(relative: &str, bytes: &[u8], threads: usize) -> FileOutco
     let strict = strict_by_name || first == '{';
     let mut out = Partial::default();
     let result = if is_json {
-        let fast = match load_kubernetes_list_once(relative, &text, &mut out) {
+        let once = load_kubernetes_list_once(relative, &text, threads, &mut out).or_else(|| {
+            out = Partial::default();
+            aws::load_auth_details_once(relative, &text, threads, &mut out).map(|()| Ok(Vec::new()))
+        });
+        let fast = match once {
             Some(result) => result,
             None => {
                 out = Partial::default();
@@ -123,17 +127,18 @@ pub(crate) fn process(relative: &str, bytes: &[u8], threads: usize) -> FileOutco
 /// may still grow).
 const TYPICAL_ITEM_BYTES: usize = 2048;
 
-/// A Kubernetes List of at most [`PARALLEL_BYTES`] (`kubectl get -o json`), each item read
-/// once: typed as it is found, its end given by the parser, instead of located by a scan
-/// first. `None` when the file is of another shape or anything is unusual; then it must be
+/// A Kubernetes List (`kubectl get -o json`) not to be parsed on several threads (`threads`
+/// is 1, or it is at most [`PARALLEL_BYTES`]), each item read once: typed as it is found, its
+/// end given by the parser, instead of located by a scan first. `None` when the file is of another shape or anything is unusual; then it must be
 /// read the usual way. An error means the same: the caller reads the file again strictly,
 /// which reports the error as usual.
 fn load_kubernetes_list_once(
     relative: &str,
     text: &str,
+    threads: usize,
     out: &mut Partial,
 ) -> Option<Result<Vec<String>, FileError>> {
-    if text.len() > PARALLEL_BYTES {
+    if threads > 1 && text.len() > PARALLEL_BYTES {
         return None;
     }
     // Room for the items at a typical object size, so that the list (of large objects) is
@@ -348,7 +353,7 @@ mod tests {
 }
 "#;
         let mut out = Partial::default();
-        let once = load_kubernetes_list_once("k8s/pods.json", pods, &mut out);
+        let once = load_kubernetes_list_once("k8s/pods.json", pods, 2, &mut out);
         assert!(matches!(once, Some(Ok(_))), "{once:?}");
         assert_eq!(out.inv.pods.len(), 1);
         assert_eq!(out.inv.pods.first().and_then(|p| p.source.line), Some(4));
@@ -368,8 +373,80 @@ mod tests {
             r#"{"apiVersion": "v1", "items": [{"kind": "Pod"}], "kind": "List", "metadata": {"a": [}}"#,
         ] {
             let mut out = Partial::default();
-            let once = load_kubernetes_list_once("k8s/pods.json", other, &mut out);
+            let once = load_kubernetes_list_once("k8s/pods.json", other, 2, &mut out);
             assert!(!matches!(once, Some(Ok(_))), "{other}: {once:?}");
         }
+    }
+
+    /// What the usual reading of an aws CLI file loads.
+    fn usual_aws(file: &str, text: &str) -> String {
+        let mut out = Partial::default();
+        let result = load_json(file, text, 1, false, &mut out);
+        format!("{result:?} {out:?}")
+    }
+
+    #[test]
+    fn authorization_details_read_once_equal_those_read_after_a_scan() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut read_once = 0;
+        for lab in ["insecure-lab", "hardened-lab"] {
+            let dir = root.join(lab).join("aws/iam");
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let file = format!("aws/iam/{}", path.file_name().unwrap().to_string_lossy());
+                let mut out = Partial::default();
+                if aws::load_auth_details_once(&file, &text, 1, &mut out).is_some() {
+                    read_once += 1;
+                    assert_eq!(format!("Ok([]) {out:?}"), usual_aws(&file, &text), "{file}");
+                }
+            }
+        }
+        assert!(read_once >= 3, "{read_once}");
+
+        let page = r#"{
+    "UserDetailList": [{"UserName": "u", "Arn": "arn:aws:iam::1:user/u", "UserPolicyList": []}],
+    "RoleDetailList": [
+        {"RoleName": "r", "Arn": "arn:aws:iam::1:role/r", "Path": "/",
+         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}}
+    ],
+    "Policies": [],
+    "IsTruncated": true,
+    "Marker": "abc"
+}"#;
+        let mut out = Partial::default();
+        assert!(aws::load_auth_details_once("aws/iam/p.page-1.json", page, 1, &mut out).is_some());
+        assert_eq!(
+            out.inv.iam_roles.first().and_then(|r| r.source.line),
+            Some(4)
+        );
+        assert_eq!(
+            format!("Ok([]) {out:?}"),
+            usual_aws("aws/iam/p.page-1.json", page)
+        );
+
+        for other in [
+            // Other keys, or nothing recognised: the usual reading.
+            r#"{"RoleDetailList": [], "SecurityGroups": []}"#,
+            r#"{"Policies": [{"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p"}]}"#,
+            r#"{"RoleDetailList": [], "RoleDetailList": []}"#,
+            r#"{"RoleDetailList": {}}"#,
+            // Errors: left to the usual reading.
+            r#"{"RoleDetailList": [{"RoleName": 5}]}"#,
+            r#"{"RoleDetailList": [{"RoleName": "r"} {"RoleName": "s"}]}"#,
+            r#"{"RoleDetailList": [], "Marker": [}"#,
+        ] {
+            let mut out = Partial::default();
+            let once = aws::load_auth_details_once("aws/iam/x.json", other, 1, &mut out);
+            assert!(once.is_none(), "{other}");
+        }
+        // A large page is split between threads the usual way, unless it has one thread.
+        let large = format!(
+            r#"{{"RoleDetailList": [], "Marker": "{}"}}"#,
+            "m".repeat(PARALLEL_BYTES)
+        );
+        let mut out = Partial::default();
+        assert!(aws::load_auth_details_once("aws/iam/x.json", &large, 2, &mut out).is_none());
+        assert!(aws::load_auth_details_once("aws/iam/x.json", &large, 1, &mut out).is_some());
     }
 }

@@ -132,9 +132,10 @@ pub fn load_files(files: Vec<SnapshotFile>, options: &LoadOptions) -> Result<Inv
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     let named: Vec<walk::Entry> = entries
         .iter()
-        .map(|(path, _)| walk::Entry {
+        .map(|(path, bytes)| walk::Entry {
             relative: path.clone(),
             path: PathBuf::from(path),
+            size: bytes.len() as u64,
         })
         .collect();
     run_files(&named, Vec::new(), options, |index| {
@@ -150,6 +151,10 @@ pub fn load_files(files: Vec<SnapshotFile>, options: &LoadOptions) -> Result<Inv
 /// Reads and parses every file in parallel and merges each file's objects, in `files` order,
 /// while later files are still being parsed. Without `keep_going`, files after the first
 /// failure are not parsed and the first failure in path order is the error.
+///
+/// A file is itself parsed on several threads only when it is larger than a thread's share of
+/// the snapshot, so that other files cannot keep the other threads busy meanwhile: splitting a
+/// file takes an extra pass over it.
 fn run_files<'b, F>(
     files: &[walk::Entry],
     skipped: Vec<SkippedFile>,
@@ -160,6 +165,7 @@ where
     F: Fn(usize) -> Result<Cow<'b, [u8]>, LoadError> + Sync,
 {
     let threads = parallel::threads();
+    let total: u64 = files.iter().map(|f| f.size).sum();
     let first_failure = AtomicUsize::new(usize::MAX);
     let mut merging = Merging::new(skipped, options);
     parallel::par_for_each_ordered(
@@ -169,7 +175,8 @@ where
             if !options.keep_going && index > first_failure.load(Ordering::Relaxed) {
                 return Ok(FileOutcome::NotRead);
             }
-            let outcome = read(index).map(|bytes| file::process(&entry.relative, &bytes, threads));
+            let inside = threads_inside(entry.size, total, threads);
+            let outcome = read(index).map(|bytes| file::process(&entry.relative, &bytes, inside));
             if matches!(outcome, Err(_) | Ok(FileOutcome::Malformed(_))) {
                 first_failure.fetch_min(index, Ordering::Relaxed);
             }
@@ -182,6 +189,16 @@ where
         },
     );
     merging.finish()
+}
+
+/// The threads a file of `size` bytes is parsed on, of `threads`, in a snapshot of `total`
+/// bytes: all of them for a file larger than a thread's share, else one.
+fn threads_inside(size: u64, total: u64, threads: usize) -> usize {
+    if u128::from(size) * threads as u128 > u128::from(total) {
+        threads
+    } else {
+        1
+    }
 }
 
 /// Files' outcomes merged into one inventory, in path order.
@@ -243,5 +260,22 @@ impl Merging {
             Some(error) => Err(error),
             None => Ok((self.merger.finish(), self.summary)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::threads_inside;
+
+    #[test]
+    fn only_a_file_larger_than_a_threads_share_is_split() {
+        // A snapshot of one file, or of one large file and a few small ones.
+        assert_eq!(threads_inside(100, 100, 2), 2);
+        assert_eq!(threads_inside(60, 100, 2), 2);
+        assert_eq!(threads_inside(50, 100, 2), 1);
+        assert_eq!(threads_inside(30, 100, 4), 4);
+        assert_eq!(threads_inside(25, 100, 4), 1);
+        assert_eq!(threads_inside(0, 0, 2), 1);
+        assert_eq!(threads_inside(u64::MAX, u64::MAX, 8), 8);
     }
 }

@@ -69,23 +69,47 @@ pub(crate) fn scan_with_items<'a>(
     text: &'a str,
     mut item: impl FnMut(usize) -> Option<usize>,
 ) -> Option<Vec<(String, TopValue<'a>)>> {
+    // kubectl prints no other keys: anything else (the aws CLI's output, say) is given up at
+    // once rather than scanned to its end for nothing.
+    let other = |key: &str| matches!(key, "apiVersion" | "kind" | "metadata");
+    let entries = scan_with_lists(text, |key| key == "items", other, |_, at| item(at))?;
+    entries
+        .iter()
+        .any(|(key, _)| key == "items")
+        .then_some(entries)
+}
+
+/// A loose scan ([`scan_loose`]) of a JSON object whose keys are lists (for which `is_list`
+/// holds) or other values (for which `is_other` holds), each at most once: each element of
+/// a list is handed to `item` (with the list's key and the element's offset; it returns the
+/// offset just after the element) instead of being skipped, so that it is read once. Lists
+/// are entered with no elements; other values are kept unparsed. `None` when the text is not
+/// a plain JSON object of such keys, or when `item` returns `None`; the scan stops at the
+/// first key of neither kind.
+pub(crate) fn scan_with_lists<'a>(
+    text: &'a str,
+    is_list: impl Fn(&str) -> bool,
+    is_other: impl Fn(&str) -> bool,
+    mut item: impl FnMut(&str, usize) -> Option<usize>,
+) -> Option<Vec<(String, TopValue<'a>)>> {
     let scanner = Scanner {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         loose: true,
     };
-    let mut items_seen = false;
-    let entries = walk_object(scanner, |s, key| {
-        if key != "items" || items_seen {
-            // kubectl prints no other keys: give up at once on anything else (the aws CLI's
-            // output, say) rather than scan the whole text for nothing.
-            if !matches!(key, "apiVersion" | "kind" | "metadata") {
+    let mut seen: Vec<&str> = Vec::new();
+    walk_object(scanner, |s, key| {
+        if seen.contains(&key) {
+            return None;
+        }
+        seen.push(key);
+        if !is_list(key) {
+            if !is_other(key) {
                 return None;
             }
             return Some(TopValue::Raw(s.located_value()?));
         }
-        items_seen = true;
         s.expect(b'[')?;
         s.ws();
         if s.peek()? == b']' {
@@ -94,7 +118,7 @@ pub(crate) fn scan_with_items<'a>(
         }
         loop {
             s.ws();
-            let end = item(s.pos)?;
+            let end = item(key, s.pos)?;
             if end <= s.pos || end > s.bytes.len() {
                 return None;
             }
@@ -109,8 +133,7 @@ pub(crate) fn scan_with_items<'a>(
                 _ => return None,
             }
         }
-    })?;
-    items_seen.then_some(entries)
+    })
 }
 
 /// Walks a whole-text JSON object, reading each key's value with `value` (called with the

@@ -13,6 +13,8 @@ pub(crate) struct Entry {
     pub relative: String,
     /// Where to read it.
     pub path: PathBuf,
+    /// Its size in bytes as listed (0 when unknown).
+    pub size: u64,
 }
 
 /// The files to read and the entries passed over while listing.
@@ -40,6 +42,7 @@ pub(crate) fn list_files(root: &Path) -> Result<Listing, LoadError> {
         listing.files.push(Entry {
             relative: name,
             path: root.to_path_buf(),
+            size: meta.len(),
         });
         return Ok(listing);
     }
@@ -92,7 +95,12 @@ pub(crate) fn list_files(root: &Path) -> Result<Listing, LoadError> {
             if is_dir {
                 pending.push((path, relative));
             } else {
-                listing.files.push(Entry { relative, path });
+                let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+                listing.files.push(Entry {
+                    relative,
+                    path,
+                    size,
+                });
             }
         }
     }

@@ -378,6 +378,28 @@ mod tests {
         }
     }
 
+    /// A page of authorization details with a group, a managed policy and a role.
+    const AUTH_DETAILS_PAGE: &str = r#"{"GroupDetailList": [{"GroupName": "g", "Arn": "arn:aws:iam::1:group/g"}],
+"Policies": [{"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p", "DefaultVersionId": "v1",
+  "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+    "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}}]}],
+"RoleDetailList": [{"RoleName": "r", "Arn": "arn:aws:iam::1:role/r", "Path": "/",
+  "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+  "AttachedManagedPolicies": [{"PolicyName": "p", "PolicyArn": "arn:aws:iam::1:policy/p"}]}],
+"UserDetailList": [], "IsTruncated": false}"#;
+
+    #[test]
+    fn the_sample_page_is_read_once() {
+        let mut out = Partial::default();
+        let once = aws::load_auth_details_once("aws/iam/a.json", AUTH_DETAILS_PAGE, 1, &mut out);
+        assert!(once.is_some());
+        assert_eq!(
+            (out.inv.iam_roles.len(), out.inv.managed_policies.len()),
+            (1, 1)
+        );
+        assert_eq!(out.inv.iam_groups.len(), 1);
+    }
+
     /// What the usual reading of an aws CLI file loads.
     fn usual_aws(file: &str, text: &str) -> String {
         let mut out = Partial::default();
@@ -448,5 +470,42 @@ mod tests {
         let mut out = Partial::default();
         assert!(aws::load_auth_details_once("aws/iam/x.json", &large, 2, &mut out).is_none());
         assert!(aws::load_auth_details_once("aws/iam/x.json", &large, 1, &mut out).is_some());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Whatever the text (a page of authorization details with bytes replaced, removed or
+        /// inserted), the one pass, when it is taken, loads what the usual reading loads.
+        #[test]
+        fn authorization_details_once_load_what_the_usual_reading_loads(
+            edits in proptest::collection::vec(
+                (0usize..2000, proptest::sample::select(b" :\n{}[],\"0aP".to_vec()), 0u8..3),
+                1..4,
+            )
+        ) {
+            let page = AUTH_DETAILS_PAGE;
+            let mut bytes = page.as_bytes().to_vec();
+            for (at, byte, how) in edits {
+                let at = at % (bytes.len() + 1);
+                match how {
+                    0 if at < bytes.len() => bytes[at] = byte,
+                    1 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, byte),
+                }
+            }
+            let text = String::from_utf8(bytes).unwrap_or_default();
+            let mut out = Partial::default();
+            if aws::load_auth_details_once("aws/iam/a.json", &text, 1, &mut out).is_some() {
+                proptest::prop_assert_eq!(
+                    format!("Ok([]) {out:?}"),
+                    usual_aws("aws/iam/a.json", &text),
+                    "{}",
+                    text
+                );
+            }
+        }
     }
 }

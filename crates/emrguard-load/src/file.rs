@@ -332,9 +332,8 @@ mod tests {
         (format!("{:?}", out), result)
     }
 
-    #[test]
-    fn lists_read_once_equal_lists_read_after_a_scan() {
-        let pods = r#"{
+    /// A kubectl List of pods, an event, a Secret and aws-auth.
+    const PODS: &str = r#"{
     "apiVersion": "v1",
     "items": [
         {
@@ -352,6 +351,10 @@ mod tests {
     "metadata": {"resourceVersion": ""}
 }
 "#;
+
+    #[test]
+    fn lists_read_once_equal_lists_read_after_a_scan() {
+        let pods = PODS;
         let mut out = Partial::default();
         let once = load_kubernetes_list_once("k8s/pods.json", pods, 2, &mut out);
         assert!(matches!(once, Some(Ok(_))), "{once:?}");
@@ -475,28 +478,26 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
 
+        /// Whatever the text (a kubectl List with bytes replaced, removed or inserted), the one
+        /// pass, when it is taken, loads what the usual reading loads.
+        #[test]
+        fn lists_once_load_what_the_usual_reading_loads(
+            edits in crate::test_edits::edits(b" :\n{}[],\"0aP")
+        ) {
+            let text = crate::test_edits::edited(PODS, &edits);
+            let mut out = Partial::default();
+            if let Some(Ok(once)) = load_kubernetes_list_once("k8s/pods.json", &text, 2, &mut out) {
+                proptest::prop_assert_eq!((format!("{out:?}"), Some(once)), usual(&text), "{}", text);
+            }
+        }
+
         /// Whatever the text (a page of authorization details with bytes replaced, removed or
         /// inserted), the one pass, when it is taken, loads what the usual reading loads.
         #[test]
         fn authorization_details_once_load_what_the_usual_reading_loads(
-            edits in proptest::collection::vec(
-                (0usize..2000, proptest::sample::select(b" :\n{}[],\"0aP".to_vec()), 0u8..3),
-                1..4,
-            )
+            edits in crate::test_edits::edits(b" :\n{}[],\"0aP")
         ) {
-            let page = AUTH_DETAILS_PAGE;
-            let mut bytes = page.as_bytes().to_vec();
-            for (at, byte, how) in edits {
-                let at = at % (bytes.len() + 1);
-                match how {
-                    0 if at < bytes.len() => bytes[at] = byte,
-                    1 if at < bytes.len() => {
-                        bytes.remove(at);
-                    }
-                    _ => bytes.insert(at, byte),
-                }
-            }
-            let text = String::from_utf8(bytes).unwrap_or_default();
+            let text = crate::test_edits::edited(AUTH_DETAILS_PAGE, &edits);
             let mut out = Partial::default();
             if aws::load_auth_details_once("aws/iam/a.json", &text, 1, &mut out).is_some() {
                 proptest::prop_assert_eq!(

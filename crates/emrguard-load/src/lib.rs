@@ -263,6 +263,41 @@ impl Merging {
     }
 }
 
+/// Small random edits of a text, for the property tests of the one-pass readers.
+#[cfg(test)]
+pub(crate) mod test_edits {
+    use proptest::prelude::*;
+
+    /// Up to three `(offset, byte, how)` edits with bytes from `alphabet` (ASCII).
+    pub(crate) fn edits(alphabet: &[u8]) -> impl Strategy<Value = Vec<(usize, u8, u8)>> {
+        proptest::collection::vec(
+            (
+                0usize..2000,
+                proptest::sample::select(alphabet.to_vec()),
+                0u8..3,
+            ),
+            1..4,
+        )
+    }
+
+    /// `text` with the edits applied: 0 replaces, 1 removes, 2 inserts (offsets wrap); text
+    /// that is no longer UTF-8 becomes empty.
+    pub(crate) fn edited(text: &str, edits: &[(usize, u8, u8)]) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        for &(at, byte, how) in edits {
+            let at = at % (bytes.len() + 1);
+            match how {
+                0 if at < bytes.len() => bytes[at] = byte,
+                1 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ => bytes.insert(at, byte),
+            }
+        }
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::threads_inside;

@@ -487,24 +487,10 @@ kind: List
         /// the general path loads.
         #[test]
         fn the_one_pass_loads_what_the_general_path_loads(
-            edits in proptest::collection::vec(
-                (0usize..2000, proptest::sample::select(b" :-\n{}[],kaK|".to_vec()), 0u8..3),
-                1..4,
-            )
+            edits in crate::test_edits::edits(b" :-\n{}[],kaK|")
         ) {
             let base = SECRETS.replace("kind: Namespace", "data:\n    k: v\n  kind: ConfigMap");
-            let mut bytes = base.into_bytes();
-            for (at, byte, how) in edits {
-                let at = at % (bytes.len() + 1);
-                match how {
-                    0 if at < bytes.len() => bytes[at] = byte,
-                    1 if at < bytes.len() => {
-                        bytes.remove(at);
-                    }
-                    _ => bytes.insert(at, byte),
-                }
-            }
-            let text = String::from_utf8(bytes).unwrap_or_default();
+            let text = crate::test_edits::edited(&base, &edits);
             let (general, usual, _) = both_ways(&text);
             proptest::prop_assert_eq!(general, usual, "{}", text);
         }

@@ -320,16 +320,13 @@ pub(crate) fn load_auth_details_once(
         |key| AUTH_DETAILS_LISTS.contains(&key),
         |key| AUTH_DETAILS_OTHER.contains(&key),
         |key, start| {
-            let mut de = serde_json::Deserializer::from_str(text.get(start..)?);
             let at = source(lines.line_at(start));
             match key {
-                "UserDetailList" => users.push((IamUser::deserialize(&mut de).ok()?, at)),
-                "GroupDetailList" => groups.push((IamGroup::deserialize(&mut de).ok()?, at)),
-                "RoleDetailList" => roles.push((IamRole::deserialize(&mut de).ok()?, at)),
-                _ => policies.push((ManagedPolicy::deserialize(&mut de).ok()?, at)),
+                "UserDetailList" => read_into(text, start, at, &mut users),
+                "GroupDetailList" => read_into(text, start, at, &mut groups),
+                "RoleDetailList" => read_into(text, start, at, &mut roles),
+                _ => read_into(text, start, at, &mut policies),
             }
-            // Where the parser stopped: just after the element.
-            Some(start + de.into_iter::<serde::de::IgnoredAny>().byte_offset())
         },
     )?;
     let doc = crate::json::scanned_document(text, entries).ok()?;
@@ -351,6 +348,18 @@ pub(crate) fn load_auth_details_once(
     }
     page_warning(&doc, file, out);
     Some(())
+}
+
+/// Reads the element at `start` into `list` with its source; returns the offset after it.
+fn read_into<T: DeserializeOwned>(
+    text: &str,
+    start: usize,
+    source: Source,
+    list: &mut Vec<(T, Source)>,
+) -> Option<usize> {
+    let (value, end) = crate::scan::read_value_at(text, start, |de| T::deserialize(de))?;
+    list.push((value, source));
+    Some(end)
 }
 
 fn add_users(users: Vec<(IamUser, Source)>, out: &mut Partial) {

@@ -129,8 +129,8 @@ const TYPICAL_ITEM_BYTES: usize = 2048;
 
 /// A Kubernetes List (`kubectl get -o json`) not to be parsed on several threads (`threads`
 /// is 1, or it is at most [`PARALLEL_BYTES`]), each item read once: typed as it is found, its
-/// end given by the parser, instead of located by a scan first. `None` when the file is of another shape or anything is unusual; then it must be
-/// read the usual way. An error means the same: the caller reads the file again strictly,
+/// end given by the parser, instead of located by a scan first. `None` when the file is of
+/// another shape or anything is unusual; then it must be read the usual way. An error means the same: the caller reads the file again strictly,
 /// which reports the error as usual.
 fn load_kubernetes_list_once(
     relative: &str,
@@ -146,14 +146,12 @@ fn load_kubernetes_list_once(
     let mut objects = Vec::with_capacity(text.len() / TYPICAL_ITEM_BYTES);
     let mut lines = decode::LineCounter::new(text);
     let entries = crate::scan::scan_with_items(text, |start| {
-        let rest = text.get(start..)?;
-        let KindScan::Found(kind) = json::scan_kind(rest) else {
+        let KindScan::Found(kind) = json::scan_kind(text.get(start..)?) else {
             return None;
         };
-        let mut de = serde_json::Deserializer::from_str(rest);
-        let object = KindSeed { kind: Some(kind) }.deserialize(&mut de).ok()?;
-        // Where the parser stopped: just after the item.
-        let end = start + de.into_iter::<serde::de::IgnoredAny>().byte_offset();
+        let (object, end) = crate::scan::read_value_at(text, start, |de| {
+            KindSeed { kind: Some(kind) }.deserialize(de)
+        })?;
         objects.push((object, lines.line_at(start)));
         Some(end)
     })?;

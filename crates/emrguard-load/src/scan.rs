@@ -136,6 +136,22 @@ pub(crate) fn scan_with_lists<'a>(
     })
 }
 
+/// Reads the JSON value that starts at `start` in `text` with `read` and returns it with the
+/// offset just after it: what [`scan_with_lists`]'s `item` returns. `None` when `read` fails.
+pub(crate) fn read_value_at<'a, T>(
+    text: &'a str,
+    start: usize,
+    read: impl FnOnce(
+        &mut serde_json::Deserializer<serde_json::de::StrRead<'a>>,
+    ) -> serde_json::Result<T>,
+) -> Option<(T, usize)> {
+    let mut de = serde_json::Deserializer::from_str(text.get(start..)?);
+    let value = read(&mut de).ok()?;
+    // Where the parser stopped: just after the value.
+    let end = start + de.into_iter::<serde::de::IgnoredAny>().byte_offset();
+    Some((value, end))
+}
+
 /// Walks a whole-text JSON object, reading each key's value with `value` (called with the
 /// scanner just before the value), then fills in the lines. `None` when the text is not one
 /// plain JSON object or `value` gives up.

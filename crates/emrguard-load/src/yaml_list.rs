@@ -63,7 +63,8 @@ fn worth_trying(text: &str) -> bool {
 
 /// The kind each item of the top-level `items:` names in kubectl's layout (items start with
 /// `- ` at the line's start, their keys are indented by two spaces), in order; `None` for an
-/// item without such a line. Only a hint: the parse checks it against the item's `kind`.
+/// item without such a line. Only a hint: a `data` read the wrong way for the kind the parse
+/// finds is not used.
 fn item_kinds(text: &str) -> Vec<Option<&str>> {
     let mut kinds = Vec::new();
     let mut in_items = false;

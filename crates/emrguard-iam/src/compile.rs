@@ -232,12 +232,8 @@ impl CompiledPolicy {
         let mut errors = Vec::new();
         let many = document.statements.len() != 1;
         for (index, st) in document.statements.iter().enumerate() {
-            let path = if many {
-                format!("$.Statement[{index}]")
-            } else {
-                "$.Statement".to_owned()
-            };
-            match compile_statement(&source, index, st, variables, use_, &path) {
+            let path = StatementPath { index, many };
+            match compile_statement(&source, index, st, variables, use_, path) {
                 Ok(c) => statements.push(c),
                 Err(e) => errors.push(e),
             }
@@ -251,13 +247,31 @@ impl CompiledPolicy {
     }
 }
 
+/// Where a statement is in its document (`$.Statement[2]`, or `$.Statement` for a single
+/// one), written out only when there is an error to report.
+#[derive(Debug, Clone, Copy)]
+struct StatementPath {
+    index: usize,
+    many: bool,
+}
+
+impl std::fmt::Display for StatementPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.many {
+            write!(f, "$.Statement[{}]", self.index)
+        } else {
+            f.write_str("$.Statement")
+        }
+    }
+}
+
 fn compile_statement(
     source: &PolicySource,
     index: usize,
     st: &Statement,
     variables: bool,
     use_: DocumentUse,
-    path: &str,
+    path: StatementPath,
 ) -> Result<CompiledStatement, PolicyError> {
     let fail = |p: String, m: &str| PolicyError {
         path: p,
@@ -268,11 +282,11 @@ fn compile_statement(
         (None, Some(a)) => (true, a),
         (Some(_), Some(_)) => {
             return Err(fail(
-                path.into(),
+                path.to_string(),
                 "a statement has `Action` or `NotAction`, not both",
             ))
         }
-        (None, None) => return Err(fail(path.into(), "missing `Action` or `NotAction`")),
+        (None, None) => return Err(fail(path.to_string(), "missing `Action` or `NotAction`")),
     };
     let action_syntax = Syntax {
         wildcards: true,
@@ -295,7 +309,7 @@ fn compile_statement(
         (None, Some(r)) => Some((true, r)),
         (Some(_), Some(_)) => {
             return Err(fail(
-                path.into(),
+                path.to_string(),
                 "a statement has `Resource` or `NotResource`, not both",
             ))
         }
@@ -319,7 +333,7 @@ fn compile_statement(
         }),
         (Some(_), Some(_)) => {
             return Err(fail(
-                path.into(),
+                path.to_string(),
                 "a statement has `Principal` or `NotPrincipal`, not both",
             ))
         }
@@ -329,13 +343,13 @@ fn compile_statement(
         DocumentUse::Identity => {
             if principals.is_some() {
                 return Err(fail(
-                    path.into(),
+                    path.to_string(),
                     "`Principal` / `NotPrincipal` is not allowed in an identity-based policy",
                 ));
             }
             if resources.is_none() {
                 return Err(fail(
-                    path.into(),
+                    path.to_string(),
                     "missing `Resource` or `NotResource` (required in identity-based policies)",
                 ));
             }
@@ -343,24 +357,23 @@ fn compile_statement(
         DocumentUse::ResourceBased => {
             if principals.is_none() {
                 return Err(fail(
-                    path.into(),
+                    path.to_string(),
                     "missing `Principal` or `NotPrincipal` (required in resource-based and trust policies)",
                 ));
             }
         }
     }
     let mut conditions = Vec::new();
-    let cond_path = path_key(path, "Condition");
     for (op, keys) in &st.condition {
-        let op_path = path_key(&cond_path, op);
         for (key, values) in keys {
-            let key_path = path_key(&op_path, key);
             let c = Condition::compile(op, key, values, variables).map_err(|(i, message)| {
+                let op_path = path_key(&path_key(&path.to_string(), "Condition"), op);
+                let key_path = path_key(&op_path, key);
                 PolicyError {
                     path: match i {
                         Some(i) if values.len() > 1 => format!("{key_path}[{i}]"),
-                        Some(_) => key_path.clone(),
-                        None => op_path.clone(),
+                        Some(_) => key_path,
+                        None => op_path,
                     },
                     message,
                 }

@@ -270,6 +270,32 @@ pub(crate) enum Matcher {
 impl Matcher {
     /// Compiles `text`; `lowercase` folds ASCII case (for actions).
     pub(crate) fn new(text: &str, syntax: Syntax, lowercase: bool) -> Self {
+        // Most patterns in real policies are plain text or `text*`: they are compiled from one
+        // scan of the bytes, without tokenizing (which builds its literals a character at a
+        // time). Anything else, `$` included, takes the general way.
+        let special = |b: &u8| {
+            (syntax.wildcards && (*b == b'*' || *b == b'?')) || (syntax.variables && *b == b'$')
+        };
+        let own = |t: &str| {
+            if lowercase {
+                t.to_ascii_lowercase()
+            } else {
+                t.to_owned()
+            }
+        };
+        let bytes = text.as_bytes();
+        match bytes.iter().position(special) {
+            None => return Self::Exact(own(text)),
+            Some(last) if last > 0 && last + 1 == bytes.len() && bytes.get(last) == Some(&b'*') => {
+                return Self::Prefix(own(text.get(..last).unwrap_or_default()));
+            }
+            Some(_) => {}
+        }
+        Self::tokenized(text, syntax, lowercase)
+    }
+
+    /// [`Matcher::new`] the general way: tokens first.
+    fn tokenized(text: &str, syntax: Syntax, lowercase: bool) -> Self {
         let text = if lowercase {
             text.to_ascii_lowercase()
         } else {
@@ -541,6 +567,24 @@ pub fn glob_excess(outer: &str, inner: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The quick compilation of plain and `text*` patterns builds exactly what
+        /// tokenizing builds, for every syntax and case folding.
+        #[test]
+        fn quick_compilation_equals_tokenizing(
+            text in "[aZ:/*?${}' ,é-]{0,12}",
+            wildcards: bool,
+            variables: bool,
+            lowercase: bool,
+        ) {
+            let syntax = Syntax { wildcards, variables };
+            proptest::prop_assert_eq!(
+                Matcher::new(&text, syntax, lowercase),
+                Matcher::tokenized(&text, syntax, lowercase)
+            );
+        }
+    }
 
     fn ctx(pairs: &[(&str, &str)]) -> ContextValues {
         pairs

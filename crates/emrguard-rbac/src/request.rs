@@ -141,13 +141,16 @@ impl Request {
         })
     }
 
-    /// `resource/subresource`, or `resource` when there is no subresource.
-    pub fn combined_resource(&self) -> String {
-        if self.subresource.is_empty() {
-            self.resource.to_string()
-        } else {
-            format!("{}/{}", self.resource, self.subresource)
+    /// `resource/subresource`, or `resource` when there is no subresource. Built without the
+    /// formatting machinery, inline when short (`pods/exec`): the authorizer asks for it on
+    /// every subresource request.
+    pub fn combined_resource(&self) -> Text {
+        let mut combined = self.resource.clone();
+        if !self.subresource.is_empty() {
+            combined.push('/');
+            combined.push_str(&self.subresource);
         }
+        combined
     }
 
     /// The subresource, empty when there is none.

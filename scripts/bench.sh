@@ -5,6 +5,8 @@
 # with /usr/bin/time -v, median of RUNS runs:
 #   - the audit:       emrguard audit DIR --format json --output REPORT
 #   - the parse floor: emrguard-parse-floor DIR (reads and deserialises every file, nothing else)
+#   - a reference:     emrguard-parse-floor --documents DIR (the same, into generic JSON/YAML
+#                      values: what a tool that loads whole documents does at least)
 # and checks that the audit found every planted violation (expected-findings.json).
 # Prints a Markdown table (also written to target/bench/results.md): medians, and in parentheses
 # the fastest run (other load on the machine only ever slows a run down).
@@ -75,8 +77,8 @@ fastest() {
 echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; $(rustc --version); $(date -u +%Y-%m-%d)."
 echo "Median of $RUNS runs (fastest run in parentheses); wall time and peak RSS from /usr/bin/time -v; seed $SEED."
 echo
-echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse floor s | audit s | audit CPU s | audit / floor | audit peak RSS MB | growth vs previous (time / n log n) | planted found | other findings |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse floor s | document floor s | audit s | audit CPU s | audit / floor | audit / document floor | audit peak RSS MB | growth vs previous (time / n log n) | planted found | other findings |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$BENCH_DIR/results.md"
 
 prev_mb=""
@@ -96,14 +98,18 @@ for size in "${SIZES[@]}"; do
     rbac=$(grep -cE '^            "kind": "(Cluster)?Role(Binding)?"' "$dir"/k8s/roles-rolebindings.json "$dir"/k8s/clusterroles-clusterrolebindings.json | awk -F: '{s += $2} END {print s}')
     roles=$(cat "$dir"/aws/iam/get-account-authorization-details.page-*.json | grep -c '"RoleName"' || true)
     floor_runs=""
+    documents_runs=""
     audit_runs=""
     for _ in $(seq "$RUNS"); do
         floor_runs+="$(measure "$BIN/emrguard-parse-floor" "$dir")"$'\n'
+        documents_runs+="$(measure "$BIN/emrguard-parse-floor" --documents "$dir")"$'\n'
         audit_runs+="$(measure "$BIN/emrguard" audit "$dir" --format json --output "$BENCH_DIR/$size-report.json")"$'\n'
     done
     floor_s=$(printf '%s' "$floor_runs" | median 1)
     audit_s=$(printf '%s' "$audit_runs" | median 1)
     floor_min=$(printf '%s' "$floor_runs" | fastest 1)
+    documents_s=$(printf '%s' "$documents_runs" | median 1)
+    documents_min=$(printf '%s' "$documents_runs" | fastest 1)
     audit_min=$(printf '%s' "$audit_runs" | fastest 1)
     audit_kb=$(printf '%s' "$audit_runs" | median 2)
     audit_cpu=$(printf '%s' "$audit_runs" | median 3)
@@ -113,6 +119,8 @@ for size in "${SIZES[@]}"; do
     printf '%s\n' "$check" | grep '^missing' >&2 || true
     ratio=$(awk -v a="$audit_s" -v f="$floor_s" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
     ratio_min=$(awk -v a="$audit_min" -v f="$floor_min" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
+    documents_ratio=$(awk -v a="$audit_s" -v f="$documents_s" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
+    documents_ratio_min=$(awk -v a="$audit_min" -v f="$documents_min" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
     growth="-"
     if [ -n "$prev_mb" ]; then
         # Measured time ratio (medians, then fastest runs) against what n log n growth
@@ -120,8 +128,9 @@ for size in "${SIZES[@]}"; do
         growth=$(awk -v t1="$prev_s" -v t2="$audit_s" -v m1="$prev_min" -v m2="$audit_min" -v n1="$prev_mb" -v n2="$mb" \
             'BEGIN { printf "%.2fx (%.2fx) for %.2fx data (n log n: %.2fx)", t2 / t1, m2 / m1, n2 / n1, (n2 * log(n2 * 1e6)) / (n1 * log(n1 * 1e6)) }')
     fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s | %s (%s) | %s | %s | %s | %s |\n' \
-        "$size" "$files" "$mb" "$pods" "$rbac" "$roles" "$gen_s" "$floor_s" "$floor_min" "$audit_s" "$audit_min" "$audit_cpu" "$ratio" "$ratio_min" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n' \
+        "$size" "$files" "$mb" "$pods" "$rbac" "$roles" "$gen_s" "$floor_s" "$floor_min" "$documents_s" "$documents_min" "$audit_s" "$audit_min" "$audit_cpu" \
+        "$ratio" "$ratio_min" "$documents_ratio" "$documents_ratio_min" \
         "$((audit_kb / 1024))" "$growth" "$found" "$other" | tee -a "$BENCH_DIR/results.md"
     prev_mb=$mb
     prev_s=$audit_s
@@ -137,15 +146,16 @@ if [ -n "${INSTRUCTIONS:-}" ]; then
     echo
     echo "Instructions executed (callgrind, every thread; independent of the machine's load):"
     echo
-    echo "| size | parse floor instructions | audit instructions | audit / floor |"
-    echo "|---|---|---|---|"
+    echo "| size | parse floor instructions | document floor instructions | audit instructions | audit / floor | audit / document floor |"
+    echo "|---|---|---|---|---|---|"
     } | tee -a "$BENCH_DIR/results.md"
     for size in $INSTRUCTIONS; do
         dir=$BENCH_DIR/$size
         floor_i=$(instructions "$BIN/emrguard-parse-floor" "$dir")
+        documents_i=$(instructions "$BIN/emrguard-parse-floor" --documents "$dir")
         audit_i=$(instructions "$BIN/emrguard" audit "$dir" --format json --output "$BENCH_DIR/$size-report.json")
-        awk -v s="$size" -v f="$floor_i" -v a="$audit_i" \
-            'BEGIN { printf "| %s | %.3f G | %.3f G | %.2f |\n", s, f / 1e9, a / 1e9, (f > 0 ? a / f : 0) }' \
+        awk -v s="$size" -v f="$floor_i" -v d="$documents_i" -v a="$audit_i" \
+            'BEGIN { printf "| %s | %.3f G | %.3f G | %.3f G | %.2f | %.2f |\n", s, f / 1e9, d / 1e9, a / 1e9, (f > 0 ? a / f : 0), (d > 0 ? a / d : 0) }' \
             | tee -a "$BENCH_DIR/results.md"
     done
 fi

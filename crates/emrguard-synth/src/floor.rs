@@ -2,6 +2,10 @@
 //! same parsers the loader uses (serde_json, serde_yaml_ng, flate2), into
 //! [`serde::de::IgnoredAny`], on as many threads as the loader, and nothing else. An audit
 //! cannot be faster than this.
+//!
+//! [`Depth::Documents`] is a reference above that floor: every document is deserialised into
+//! the parsers' generic values (`serde_json::Value`, `serde_yaml_ng::Value`) and dropped, the
+//! least a tool does that loads whole documents before looking at them.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -41,7 +45,17 @@ fn list(root: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parse_file(path: &Path) -> Result<(u64, usize), String> {
+/// How far each document is deserialised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Depth {
+    /// Into [`IgnoredAny`]: every byte is parsed and checked, nothing is built.
+    #[default]
+    Skip,
+    /// Into the parser's generic value (maps, lists, strings), dropped at once.
+    Documents,
+}
+
+fn parse_file(path: &Path, depth: Depth) -> Result<(u64, usize), String> {
     let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let name = path.to_string_lossy().to_ascii_lowercase();
     let inflated;
@@ -65,12 +79,20 @@ fn parse_file(path: &Path) -> Result<(u64, usize), String> {
     let documents = if is_yaml {
         let mut n = 0;
         for document in serde_yaml_ng::Deserializer::from_str(text) {
-            IgnoredAny::deserialize(document).map_err(|e| format!("{}: {e}", path.display()))?;
+            let parsed = match depth {
+                Depth::Skip => IgnoredAny::deserialize(document).map(drop),
+                Depth::Documents => serde_yaml_ng::Value::deserialize(document).map(drop),
+            };
+            parsed.map_err(|e| format!("{}: {e}", path.display()))?;
             n += 1;
         }
         n
     } else {
-        serde_json::from_str::<IgnoredAny>(text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let parsed = match depth {
+            Depth::Skip => serde_json::from_str::<IgnoredAny>(text).map(drop),
+            Depth::Documents => serde_json::from_str::<serde_json::Value>(text).map(drop),
+        };
+        parsed.map_err(|e| format!("{}: {e}", path.display()))?;
         1
     };
     Ok((raw.len() as u64, documents))
@@ -82,6 +104,14 @@ fn parse_file(path: &Path) -> Result<(u64, usize), String> {
 /// # Errors
 /// The first file that cannot be read or parsed.
 pub fn parse_only(root: &Path) -> Result<FloorStats, String> {
+    parse_to(root, Depth::Skip)
+}
+
+/// [`parse_only`], deserialising each document as far as `depth` says.
+///
+/// # Errors
+/// The first file that cannot be read or parsed.
+pub fn parse_to(root: &Path, depth: Depth) -> Result<FloorStats, String> {
     let mut files = Vec::new();
     list(root, &mut files).map_err(|e| format!("{}: {e}", root.display()))?;
     let threads = std::thread::available_parallelism()
@@ -96,7 +126,7 @@ pub fn parse_only(root: &Path) -> Result<FloorStats, String> {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = files.get(i) else { break };
-                        let (bytes, documents) = parse_file(path)?;
+                        let (bytes, documents) = parse_file(path, depth)?;
                         if documents > 0 {
                             stats.files += 1;
                             stats.bytes += bytes;

@@ -47,6 +47,9 @@ fn every_file_parses_and_the_expected_list_names_every_practice() {
     let summary = generate(dir.path(), Size::S, 1, None).unwrap();
     let stats = floor::parse_only(dir.path()).unwrap();
     assert!(stats.files + 1 >= summary.files.len(), "{stats:?}");
+    // The document reference reads exactly the same files and documents.
+    let documents = floor::parse_to(dir.path(), floor::Depth::Documents).unwrap();
+    assert_eq!(documents, stats);
     let expected: Vec<Value> =
         serde_json::from_slice(&std::fs::read(dir.path().join("expected-findings.json")).unwrap())
             .unwrap();

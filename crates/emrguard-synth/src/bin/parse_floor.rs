@@ -1,14 +1,25 @@
-//! `emrguard-parse-floor DIR`: reads and deserialises every file of a snapshot and nothing
-//! more, the floor under `emrguard audit DIR` (see `scripts/bench.sh`).
+//! `emrguard-parse-floor [--documents] DIR`: reads and deserialises every file of a snapshot and
+//! nothing more, the floor under `emrguard audit DIR` (see `scripts/bench.sh`). With
+//! `--documents`, each document is deserialised into the parsers' generic values.
 
 use std::process::ExitCode;
 
+use emrguard_synth::floor::Depth;
+
 fn main() -> ExitCode {
-    let Some(dir) = std::env::args_os().nth(1) else {
-        eprintln!("usage: emrguard-parse-floor SNAPSHOT_DIR");
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let depth = match args.iter().position(|a| a == "--documents") {
+        Some(i) => {
+            args.remove(i);
+            Depth::Documents
+        }
+        None => Depth::Skip,
+    };
+    let [dir] = args.as_slice() else {
+        eprintln!("usage: emrguard-parse-floor [--documents] SNAPSHOT_DIR");
         return ExitCode::from(2);
     };
-    match emrguard_synth::floor::parse_only(std::path::Path::new(&dir)) {
+    match emrguard_synth::floor::parse_to(std::path::Path::new(dir), depth) {
         Ok(stats) => {
             println!(
                 "{} files, {} bytes, {} documents",

@@ -108,15 +108,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (position, &i) in order.iter().enumerate() {
         rank[i] = position;
     }
-    let lower_text = names.concat().to_ascii_lowercase();
-    let mut end = 0;
-    let lower_ends: Vec<usize> = names
-        .iter()
-        .map(|n| {
-            end += n.len();
-            end
-        })
-        .collect();
+    // Every table is made of integers and offsets into a few long strings: a table of
+    // `&'static str` needs one load-time relocation per pointer (about 100,000 of them, a few
+    // milliseconds at every start of a position-independent executable).
+    let names_text = names.concat();
+    let lower_text = names_text.to_ascii_lowercase();
     // Services by prefix (the data lists them sorted; sorted here in case it does not).
     let mut by_prefix: Vec<usize> = (0..services.len()).collect();
     by_prefix.sort_by(|&a, &b| services[a].prefix.cmp(services[b].prefix));
@@ -124,19 +120,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = String::new();
     writeln!(out, "pub(crate) static SOURCE: &str = {source:?};")?;
     writeln!(out, "pub(crate) static GENERATED: &str = {generated:?};")?;
+    let mut types_text = String::new();
+    let mut type_rows = String::new();
+    let mut type_count = 0usize;
     writeln!(out, "pub(crate) static ACTIONS: &[ActionInfo] = &[")?;
-    for (action, full_name) in actions.iter().zip(&names) {
-        write!(
-            out,
-            "ActionInfo{{service:{:?},name:{:?},full_name:{full_name:?},access_level:AccessLevel::{},resource_types:&[",
-            action.service, action.name, action.level
-        )?;
+    let mut start = 0usize;
+    for action in &actions {
+        let colon = start + action.service.len();
+        let end = colon + 1 + action.name.len();
+        let types_start = type_count;
         for (name, required) in &action.resource_types {
-            write!(out, "ResourceType{{name:{name:?},required:{required}}},")?;
+            let name_start = types_text.len();
+            types_text.push_str(name);
+            writeln!(
+                type_rows,
+                "TypeRow{{start:{name_start},end:{},required:{required}}},",
+                types_text.len()
+            )?;
+            type_count += 1;
         }
-        writeln!(out, "]}},")?;
+        writeln!(
+            out,
+            "ActionInfo{{start:{start},colon:{colon},end:{end},access_level:AccessLevel::{},types_start:{types_start},types_end:{type_count}}},",
+            action.level
+        )?;
+        start = end;
     }
     writeln!(out, "];")?;
+    writeln!(out, "pub(crate) static NAMES: &str = {names_text:?};")?;
+    writeln!(out, "pub(crate) static LOWER_TEXT: &str = {lower_text:?};")?;
+    writeln!(out, "pub(crate) static TYPE_NAMES: &str = {types_text:?};")?;
+    writeln!(
+        out,
+        "pub(crate) static TYPE_ROWS: &[TypeRow] = &[\n{type_rows}];"
+    )?;
     writeln!(out, "pub(crate) static SERVICES: &[ServiceInfo] = &[")?;
     for s in &services {
         writeln!(
@@ -156,12 +173,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out,
         "pub(crate) static SERVICES_BY_PREFIX: &[u32] = &[{}];",
         list(&by_prefix)
-    )?;
-    writeln!(out, "pub(crate) static LOWER_TEXT: &str = {lower_text:?};")?;
-    writeln!(
-        out,
-        "pub(crate) static LOWER_ENDS: &[u32] = &[{}];",
-        list(&lower_ends)
     )?;
     let slots: Vec<usize> = slots.iter().map(|&s| s as usize).collect();
     writeln!(

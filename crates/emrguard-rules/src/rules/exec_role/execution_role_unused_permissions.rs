@@ -169,7 +169,7 @@ impl Rule for ExecutionRoleUnusedPermissions {
             let mut skipped: Vec<&'static str> = Vec::new();
             let mut unused_set = ActionSet::empty(catalog.len());
             for i in usage.unused_set.iter() {
-                let Some(name) = catalog.action(i).map(|a| a.full_name) else {
+                let Some(name) = catalog.action(i).map(|a| a.full_name()) else {
                     continue;
                 };
                 if unlogged(&name) {
@@ -234,7 +234,7 @@ impl Rule for ExecutionRoleUnusedPermissions {
                 let names: Vec<&str> = hit
                     .iter()
                     .filter_map(|i| catalog.action(i))
-                    .map(|a| a.full_name)
+                    .map(|a| a.full_name())
                     .collect();
                 if names.is_empty() {
                     continue;

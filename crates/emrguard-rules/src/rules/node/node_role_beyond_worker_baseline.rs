@@ -261,13 +261,13 @@ impl Rule for NodeRoleBeyondWorkerBaseline {
                     .map(|a| {
                         if grant.all_resources
                             && (matches!(
-                                a.access_level,
+                                a.access_level(),
                                 AccessLevel::Write | AccessLevel::PermissionsManagement
-                            ) || data_read.contains(a.full_name))
+                            ) || data_read.contains(a.full_name()))
                         {
                             serious = true;
                         }
-                        a.full_name.to_owned()
+                        a.full_name().to_owned()
                     })
                     .collect();
                 all_extra.extend(names.iter().cloned());

@@ -59,7 +59,7 @@ fn describe_coverage(coverage: &AdminCoverage) -> String {
     {
         return "every action on every resource".to_owned();
     }
-    let services: Vec<String> = coverage.services.iter().cloned().collect();
+    let services: Vec<String> = coverage.services.iter().map(|s| (*s).to_owned()).collect();
     format!("every action of {} on all resources", ticked(&services, 6))
 }
 

@@ -182,7 +182,7 @@ pub(crate) struct AdminCoverage {
     /// Every action on every resource without a condition.
     pub(crate) full: bool,
     /// Services every action of which is granted on all resources (lower-case prefixes).
-    pub(crate) services: BTreeSet<String>,
+    pub(crate) services: BTreeSet<&'static str>,
     /// The statements behind it, with the services each covers (`*` for every service).
     pub(crate) grants: Vec<(StatementRef, Vec<String>, bool)>,
 }
@@ -199,7 +199,7 @@ impl AdminCoverage {
             || action.split_once(':').is_some_and(|(svc, _)| {
                 // Catalog names are lower-case already; only others need a lower-case copy.
                 if svc.bytes().any(|b| b.is_ascii_uppercase()) {
-                    self.services.contains(&svc.to_ascii_lowercase())
+                    self.services.contains(svc.to_ascii_lowercase().as_str())
                 } else {
                     self.services.contains(svc)
                 }
@@ -228,42 +228,41 @@ pub(crate) fn admin_coverage(analysis: &IamAnalysis) -> AdminCoverage {
         let Some(raw) = analysis.policies.statement(&g.statement) else {
             continue;
         };
-        let candidates: Vec<&str> = match (&raw.action, &raw.not_action) {
-            (None, Some(_)) => catalog.services().iter().map(|s| s.prefix).collect(),
+        let candidates: Vec<_> = match (&raw.action, &raw.not_action) {
+            (None, Some(_)) => catalog.services().iter().collect(),
             (Some(actions), _) if actions.iter().any(|a| a == "*") => {
-                catalog.services().iter().map(|s| s.prefix).collect()
+                catalog.services().iter().collect()
             }
             (Some(actions), _) => actions
                 .iter()
                 .filter_map(|a| a.strip_suffix(":*"))
-                .filter_map(|svc| catalog.service(&svc.to_ascii_lowercase()))
-                .map(|s| s.prefix)
+                .filter_map(|svc| catalog.service(svc))
                 .collect(),
             (None, None) => Vec::new(),
         };
-        let covered: Vec<String> = candidates
+        // A grant of every action covers every service without looking at each action.
+        let every_action = g.actions.is_full();
+        let covered: Vec<&'static str> = candidates
             .into_iter()
-            .filter_map(|prefix| catalog.service(prefix))
-            .filter(|svc| !svc.range.is_empty() && svc.range.clone().all(|i| g.actions.contains(i)))
-            .map(|svc| svc.prefix.to_owned())
+            .filter(|svc| {
+                !svc.range.is_empty()
+                    && (every_action || svc.range.clone().all(|i| g.actions.contains(i)))
+            })
+            .map(|svc| svc.prefix)
             .collect();
         if covered.is_empty() {
             continue;
         }
-        out.services.extend(covered.iter().cloned());
+        out.services.extend(covered.iter().copied());
         let label = if covered.len() == total {
             vec!["*".to_owned()]
         } else {
-            covered
+            covered.iter().map(|s| (*s).to_owned()).collect()
         };
         out.grants.push((g.statement.clone(), label, g.conditional));
     }
     if out.full {
-        out.services = catalog
-            .services()
-            .iter()
-            .map(|s| s.prefix.to_owned())
-            .collect();
+        out.services = catalog.services().iter().map(|s| s.prefix).collect();
     }
     out.grants.sort();
     out.grants.dedup();

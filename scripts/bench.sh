@@ -2,7 +2,7 @@
 # End-to-end benchmark of `emrguard audit` on synthetic snapshots (emrguard synth).
 #
 # For each size: generates the snapshot once (seed 1) under target/bench/<size>, then measures
-# with /usr/bin/time -v, median of RUNS runs:
+# with /usr/bin/time -v, median of RUNS runs taken in rounds over all sizes:
 #   - the audit:       emrguard audit DIR --format json --output REPORT
 #   - the parse floor: emrguard-parse-floor DIR (reads and deserialises every file, nothing else)
 #   - a reference:     emrguard-parse-floor --documents DIR (the same, into generic JSON/YAML
@@ -81,38 +81,46 @@ echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$BENCH_DIR/results.md"
 
+# Snapshots first, then the runs in rounds over every size (floor, documents reference and
+# audit of each size in turn): this machine's speed drifts over minutes, and rounds make every
+# size see the same drift, so the growth from one size to the next compares like with like.
+declare -A gen_s files mb pods rbac roles floor_runs documents_runs audit_runs
+for size in "${SIZES[@]}"; do
+    dir=$BENCH_DIR/$size
+    gen_s[$size]="-"
+    if [ -n "${REGENERATE:-}" ] || [ ! -f "$dir/expected-findings.json" ]; then
+        rm -rf "$dir"
+        read -r gen_s[$size] _ < <(measure "$BIN/emrguard" synth --size "$size" --seed "$SEED" --out "$dir")
+    fi
+    files[$size]=$(find "$dir" -type f | wc -l)
+    mb[$size]=$(du -sm --apparent-size "$dir" | cut -f1)
+    pods[$size]=$(cat "$dir"/k8s/pods/*.json | grep -c '"kind": "Pod"' || true)
+    # List items sit at the third indentation level (roleRef kinds are deeper).
+    rbac[$size]=$(grep -cE '^            "kind": "(Cluster)?Role(Binding)?"' "$dir"/k8s/roles-rolebindings.json "$dir"/k8s/clusterroles-clusterrolebindings.json | awk -F: '{s += $2} END {print s}')
+    roles[$size]=$(cat "$dir"/aws/iam/get-account-authorization-details.page-*.json | grep -c '"RoleName"' || true)
+done
+for _ in $(seq "$RUNS"); do
+    for size in "${SIZES[@]}"; do
+        dir=$BENCH_DIR/$size
+        floor_runs[$size]+="$(measure "$BIN/emrguard-parse-floor" "$dir")"$'\n'
+        documents_runs[$size]+="$(measure "$BIN/emrguard-parse-floor" --documents "$dir")"$'\n'
+        audit_runs[$size]+="$(measure "$BIN/emrguard" audit "$dir" --format json --output "$BENCH_DIR/$size-report.json")"$'\n'
+    done
+done
+
 prev_mb=""
 prev_s=""
 prev_min=""
 for size in "${SIZES[@]}"; do
     dir=$BENCH_DIR/$size
-    gen_s="-"
-    if [ -n "${REGENERATE:-}" ] || [ ! -f "$dir/expected-findings.json" ]; then
-        rm -rf "$dir"
-        read -r gen_s _ < <(measure "$BIN/emrguard" synth --size "$size" --seed "$SEED" --out "$dir")
-    fi
-    files=$(find "$dir" -type f | wc -l)
-    mb=$(du -sm --apparent-size "$dir" | cut -f1)
-    pods=$(cat "$dir"/k8s/pods/*.json | grep -c '"kind": "Pod"' || true)
-    # List items sit at the third indentation level (roleRef kinds are deeper).
-    rbac=$(grep -cE '^            "kind": "(Cluster)?Role(Binding)?"' "$dir"/k8s/roles-rolebindings.json "$dir"/k8s/clusterroles-clusterrolebindings.json | awk -F: '{s += $2} END {print s}')
-    roles=$(cat "$dir"/aws/iam/get-account-authorization-details.page-*.json | grep -c '"RoleName"' || true)
-    floor_runs=""
-    documents_runs=""
-    audit_runs=""
-    for _ in $(seq "$RUNS"); do
-        floor_runs+="$(measure "$BIN/emrguard-parse-floor" "$dir")"$'\n'
-        documents_runs+="$(measure "$BIN/emrguard-parse-floor" --documents "$dir")"$'\n'
-        audit_runs+="$(measure "$BIN/emrguard" audit "$dir" --format json --output "$BENCH_DIR/$size-report.json")"$'\n'
-    done
-    floor_s=$(printf '%s' "$floor_runs" | median 1)
-    audit_s=$(printf '%s' "$audit_runs" | median 1)
-    floor_min=$(printf '%s' "$floor_runs" | fastest 1)
-    documents_s=$(printf '%s' "$documents_runs" | median 1)
-    documents_min=$(printf '%s' "$documents_runs" | fastest 1)
-    audit_min=$(printf '%s' "$audit_runs" | fastest 1)
-    audit_kb=$(printf '%s' "$audit_runs" | median 2)
-    audit_cpu=$(printf '%s' "$audit_runs" | median 3)
+    floor_s=$(printf '%s' "${floor_runs[$size]}" | median 1)
+    audit_s=$(printf '%s' "${audit_runs[$size]}" | median 1)
+    floor_min=$(printf '%s' "${floor_runs[$size]}" | fastest 1)
+    documents_s=$(printf '%s' "${documents_runs[$size]}" | median 1)
+    documents_min=$(printf '%s' "${documents_runs[$size]}" | fastest 1)
+    audit_min=$(printf '%s' "${audit_runs[$size]}" | fastest 1)
+    audit_kb=$(printf '%s' "${audit_runs[$size]}" | median 2)
+    audit_cpu=$(printf '%s' "${audit_runs[$size]}" | median 3)
     check=$("$BIN/emrguard-check-findings" "$dir/expected-findings.json" "$BENCH_DIR/$size-report.json" || true)
     found=$(printf '%s\n' "$check" | sed -n 's/^found \([0-9]*\/[0-9]*\).*/\1/p')
     other=$(printf '%s\n' "$check" | sed -n 's/.*planted; \([0-9]*\) other.*/\1/p')
@@ -125,14 +133,14 @@ for size in "${SIZES[@]}"; do
     if [ -n "$prev_mb" ]; then
         # Measured time ratio (medians, then fastest runs) against what n log n growth
         # (n = snapshot bytes) would allow.
-        growth=$(awk -v t1="$prev_s" -v t2="$audit_s" -v m1="$prev_min" -v m2="$audit_min" -v n1="$prev_mb" -v n2="$mb" \
+        growth=$(awk -v t1="$prev_s" -v t2="$audit_s" -v m1="$prev_min" -v m2="$audit_min" -v n1="$prev_mb" -v n2="${mb[$size]}" \
             'BEGIN { printf "%.2fx (%.2fx) for %.2fx data (n log n: %.2fx)", t2 / t1, m2 / m1, n2 / n1, (n2 * log(n2 * 1e6)) / (n1 * log(n1 * 1e6)) }')
     fi
     printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n' \
-        "$size" "$files" "$mb" "$pods" "$rbac" "$roles" "$gen_s" "$floor_s" "$floor_min" "$documents_s" "$documents_min" "$audit_s" "$audit_min" "$audit_cpu" \
+        "$size" "${files[$size]}" "${mb[$size]}" "${pods[$size]}" "${rbac[$size]}" "${roles[$size]}" "${gen_s[$size]}" "$floor_s" "$floor_min" "$documents_s" "$documents_min" "$audit_s" "$audit_min" "$audit_cpu" \
         "$ratio" "$ratio_min" "$documents_ratio" "$documents_ratio_min" \
         "$((audit_kb / 1024))" "$growth" "$found" "$other" | tee -a "$BENCH_DIR/results.md"
-    prev_mb=$mb
+    prev_mb=${mb[$size]}
     prev_s=$audit_s
     prev_min=$audit_min
 done

@@ -273,20 +273,17 @@ fn compile_statement(
     use_: DocumentUse,
     path: StatementPath,
 ) -> Result<CompiledStatement, PolicyError> {
-    let fail = |p: String, m: &str| PolicyError {
-        path: p,
+    let fail = |m: &str| PolicyError {
+        path: path.to_string(),
         message: m.to_owned(),
     };
     let actions = match (&st.action, &st.not_action) {
         (Some(a), None) => (false, a),
         (None, Some(a)) => (true, a),
         (Some(_), Some(_)) => {
-            return Err(fail(
-                path.to_string(),
-                "a statement has `Action` or `NotAction`, not both",
-            ))
+            return Err(fail("a statement has `Action` or `NotAction`, not both"))
         }
-        (None, None) => return Err(fail(path.to_string(), "missing `Action` or `NotAction`")),
+        (None, None) => return Err(fail("missing `Action` or `NotAction`")),
     };
     let action_syntax = Syntax {
         wildcards: true,
@@ -309,7 +306,6 @@ fn compile_statement(
         (None, Some(r)) => Some((true, r)),
         (Some(_), Some(_)) => {
             return Err(fail(
-                path.to_string(),
                 "a statement has `Resource` or `NotResource`, not both",
             ))
         }
@@ -333,7 +329,6 @@ fn compile_statement(
         }),
         (Some(_), Some(_)) => {
             return Err(fail(
-                path.to_string(),
                 "a statement has `Principal` or `NotPrincipal`, not both",
             ))
         }
@@ -343,22 +338,18 @@ fn compile_statement(
         DocumentUse::Identity => {
             if principals.is_some() {
                 return Err(fail(
-                    path.to_string(),
                     "`Principal` / `NotPrincipal` is not allowed in an identity-based policy",
                 ));
             }
             if resources.is_none() {
                 return Err(fail(
-                    path.to_string(),
                     "missing `Resource` or `NotResource` (required in identity-based policies)",
                 ));
             }
         }
         DocumentUse::ResourceBased => {
             if principals.is_none() {
-                return Err(fail(
-                    path.to_string(),
-                    "missing `Principal` or `NotPrincipal` (required in resource-based and trust policies)",
+                return Err(fail("missing `Principal` or `NotPrincipal` (required in resource-based and trust policies)",
                 ));
             }
         }

@@ -55,3 +55,14 @@ if [[ -n "$MOTO_JOB" ]]; then
 fi
 echo "== cargo test"
 cargo test --workspace --no-fail-fast
+
+# The benchmark script (scripts/bench.sh) on the S snapshot, one round, with the debug binaries
+# the tests just built: the script runs end to end and the audit finds every planted violation.
+echo "== benchmark script, S, one round"
+TARGET=${CARGO_TARGET_DIR:-target}
+SMOKE_DIR=$TARGET/bench-smoke
+rm -rf "$SMOKE_DIR"
+BIN_DIR=$TARGET/debug RUNS=1 BENCH_DIR=$SMOKE_DIR scripts/bench.sh s
+# The S row's "planted found" cell is N/N.
+grep -qE '^\| s \|.*\| ([0-9]+)/\1 \| [0-9]+ \|$' "$SMOKE_DIR/results.md" \
+    || { echo "bench.sh: the S audit missed planted violations (see $SMOKE_DIR/results.md)"; exit 1; }

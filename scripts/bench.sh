@@ -90,7 +90,7 @@ for size in "${SIZES[@]}"; do
     gen_s[$size]="-"
     if [ -n "${REGENERATE:-}" ] || [ ! -f "$dir/expected-findings.json" ]; then
         rm -rf "$dir"
-        read -r gen_s[$size] _ < <(measure "$BIN/emrguard" synth --size "$size" --seed "$SEED" --out "$dir")
+        read -r "gen_s[$size]" _ < <(measure "$BIN/emrguard" synth --size "$size" --seed "$SEED" --out "$dir")
     fi
     files[$size]=$(find "$dir" -type f | wc -l)
     mb[$size]=$(du -sm --apparent-size "$dir" | cut -f1)

@@ -121,20 +121,6 @@ impl ActionInfo {
     }
 }
 
-impl Serialize for ActionInfo {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct as _;
-        let mut s = serializer.serialize_struct("ActionInfo", 5)?;
-        s.serialize_field("service", self.service())?;
-        s.serialize_field("name", self.name())?;
-        s.serialize_field("full_name", self.full_name())?;
-        s.serialize_field("access_level", &self.access_level)?;
-        let types: Vec<ResourceType> = self.resource_types().collect();
-        s.serialize_field("resource_types", &types)?;
-        s.end()
-    }
-}
-
 /// One service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServiceInfo {

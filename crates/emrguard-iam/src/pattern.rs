@@ -267,6 +267,15 @@ pub(crate) enum Matcher {
     Dynamic { tokens: Vec<Token>, lowercase: bool },
 }
 
+/// A pattern's text, ASCII case folded when `lowercase`.
+fn folded(text: &str, lowercase: bool) -> String {
+    if lowercase {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_owned()
+    }
+}
+
 impl Matcher {
     /// Compiles `text`; `lowercase` folds ASCII case (for actions).
     pub(crate) fn new(text: &str, syntax: Syntax, lowercase: bool) -> Self {
@@ -276,18 +285,14 @@ impl Matcher {
         let special = |b: &u8| {
             (syntax.wildcards && (*b == b'*' || *b == b'?')) || (syntax.variables && *b == b'$')
         };
-        let own = |t: &str| {
-            if lowercase {
-                t.to_ascii_lowercase()
-            } else {
-                t.to_owned()
-            }
-        };
         let bytes = text.as_bytes();
         match bytes.iter().position(special) {
-            None => return Self::Exact(own(text)),
-            Some(last) if last > 0 && last + 1 == bytes.len() && bytes.get(last) == Some(&b'*') => {
-                return Self::Prefix(own(text.get(..last).unwrap_or_default()));
+            None => return Self::Exact(folded(text, lowercase)),
+            // The first special byte is a `*` that ends the pattern.
+            Some(first)
+                if first > 0 && first + 1 == bytes.len() && bytes.get(first) == Some(&b'*') =>
+            {
+                return Self::Prefix(folded(text.get(..first).unwrap_or_default(), lowercase));
             }
             Some(_) => {}
         }
@@ -296,12 +301,7 @@ impl Matcher {
 
     /// [`Matcher::new`] the general way: tokens first.
     fn tokenized(text: &str, syntax: Syntax, lowercase: bool) -> Self {
-        let text = if lowercase {
-            text.to_ascii_lowercase()
-        } else {
-            text.to_owned()
-        };
-        let tokens = tokenize(&text, syntax);
+        let tokens = tokenize(&folded(text, lowercase), syntax);
         Self::from_tokens(tokens, lowercase)
     }
 

@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+// mimalloc: loading a snapshot makes millions of small allocations on two threads, where
+// it takes 10-15% less time than the system allocator (bench/README.md, step 10). Built
+// without transparent huge pages: zeroing 2 MB pages on first touch cost more than it saved.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cmd;
 mod common;
 

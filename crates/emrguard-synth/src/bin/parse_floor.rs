@@ -6,6 +6,10 @@ use std::process::ExitCode;
 
 use emrguard_synth::floor::Depth;
 
+// The audit's allocator, so that the floor and the audit differ only in the work they do.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let depth = match args.iter().position(|a| a == "--documents") {

@@ -46,6 +46,7 @@ pub struct CheckContext<'a> {
     iam_analyzer: Mutex<Analyzer<'a>>,
     iam_analyses: Mutex<HashMap<String, Arc<IamAnalysis>>>,
     usable_roles: OnceLock<crate::rules::exec_role::UsableRoles>,
+    raw_grants: OnceLock<crate::rules::exec_role::raw_grants::RawGrants>,
     tenant_lookup: OnceLock<TenantLookup>,
     subject_classes: Mutex<HashMap<SubjectRef, SubjectClass>>,
     /// Large working data rules are done with (access graphs), freed with the context.
@@ -116,6 +117,7 @@ impl<'a> CheckContext<'a> {
             iam_analyzer: Mutex::new(Analyzer::new(inventory)),
             iam_analyses: Mutex::new(HashMap::default()),
             usable_roles: OnceLock::new(),
+            raw_grants: OnceLock::new(),
             tenant_lookup: OnceLock::new(),
             subject_classes: Mutex::new(HashMap::default()),
             leftovers: Mutex::new(Vec::new()),
@@ -136,6 +138,13 @@ impl<'a> CheckContext<'a> {
     pub(crate) fn usable_roles(&self) -> &crate::rules::exec_role::UsableRoles {
         self.usable_roles
             .get_or_init(|| crate::rules::exec_role::compute_usable_roles(self))
+    }
+
+    /// What each IAM principal's documents, as written, may allow of EMR's submission actions
+    /// and `iam:PassRole`, read once for every rule that asks.
+    pub(crate) fn raw_grants(&self) -> &crate::rules::exec_role::raw_grants::RawGrants {
+        self.raw_grants
+            .get_or_init(|| crate::rules::exec_role::raw_grants::RawGrants::watched(self.inventory))
     }
 
     /// The IAM analysis of a role (policies, effective permissions, privilege tier), computed

@@ -13,6 +13,7 @@ pub mod execution_role_unused_permissions;
 pub mod job_submitter_not_pinned;
 pub mod job_template_parametric_execution_role;
 pub mod passrole_without_passed_to_service;
+pub(crate) mod raw_grants;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,11 +24,11 @@ use emrguard_iam::privilege::PrivilegeKind;
 use emrguard_iam::trust::{
     analyze_emr_trust, can_assume_service, can_assume_web_identity, ClusterTrustContext, TrustScope,
 };
-use emrguard_iam::{glob_matches_lowercase, Catalog, StatementRef};
+use emrguard_iam::{Catalog, StatementRef};
 use emrguard_model::aws::{IamRole, IamUser, ManagedPolicy};
 use emrguard_model::emr::{is_emr_service_linked_role, IRSA_ANNOTATION, POD_IDENTITY_PRINCIPAL};
 use emrguard_model::inventory::ExecutionRoleUse;
-use emrguard_model::policy::{Effect, PolicyDocument, Principal as PolicyPrincipal};
+use emrguard_model::policy::Principal as PolicyPrincipal;
 use emrguard_model::Inventory;
 
 use crate::context::{CheckContext, IamAnalysis};
@@ -316,20 +317,6 @@ impl<'i> Principal<'i> {
     }
 }
 
-/// Whether an `Allow` statement of a raw document may grant one of `targets` (lower-case
-/// `service:action`): a matching `Action` pattern, or any `NotAction`.
-fn document_may_allow(doc: &PolicyDocument, targets: &[String]) -> bool {
-    doc.statements.iter().any(|st| {
-        st.effect == Effect::Allow
-            && (st.not_action.is_some()
-                || st.action.as_ref().is_some_and(|actions| {
-                    actions
-                        .iter()
-                        .any(|a| targets.iter().any(|t| glob_matches_lowercase(a, t)))
-                }))
-    })
-}
-
 /// IAM users and roles whose policies may allow one of `actions`, found by scanning the raw
 /// documents (each managed policy once) before anything is compiled. Configured admins and
 /// break-glass principals, EMR's service-linked role and other AWS service-linked roles are
@@ -339,49 +326,17 @@ pub(crate) fn principals_that_may_allow<'i>(
     actions: &[&str],
 ) -> Vec<Principal<'i>> {
     let inventory: &'i Inventory = cx.inventory;
-    let targets: Vec<String> = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
-    let mut managed: HashMap<&str, bool> = HashMap::default();
-    let mut managed_may = |arn: &'i str| -> bool {
-        *managed.entry(arn).or_insert_with(|| {
-            inventory
-                .policy_by_arn(arn)
-                .and_then(ManagedPolicy::default_document)
-                .is_some_and(|d| document_may_allow(d, &targets))
-        })
-    };
+    let (grants, wanted) = cx.raw_grants().for_actions(inventory, actions);
     let mut out = Vec::new();
-    for user in &inventory.iam_users {
+    for (i, user) in inventory.iam_users.iter().enumerate() {
         if cx.config.is_admin_principal(&user.arn) {
             continue;
         }
-        let mut may = user
-            .user_policy_list
-            .iter()
-            .any(|p| document_may_allow(&p.policy_document, &targets))
-            || user
-                .attached_managed_policies
-                .iter()
-                .any(|a| managed_may(&a.policy_arn));
-        for group in user
-            .group_list
-            .iter()
-            .filter_map(|g| inventory.group_by_name(g))
-        {
-            may = may
-                || group
-                    .group_policy_list
-                    .iter()
-                    .any(|p| document_may_allow(&p.policy_document, &targets))
-                || group
-                    .attached_managed_policies
-                    .iter()
-                    .any(|a| managed_may(&a.policy_arn));
-        }
-        if may {
+        if grants.user(i).is_some_and(|g| g.may_allow(wanted)) {
             out.push(Principal::User(user));
         }
     }
-    for role in &inventory.iam_roles {
+    for (i, role) in inventory.iam_roles.iter().enumerate() {
         let service_linked = role
             .path
             .as_deref()
@@ -392,15 +347,7 @@ pub(crate) fn principals_that_may_allow<'i>(
         {
             continue;
         }
-        let may = role
-            .role_policy_list
-            .iter()
-            .any(|p| document_may_allow(&p.policy_document, &targets))
-            || role
-                .attached_managed_policies
-                .iter()
-                .any(|a| managed_may(&a.policy_arn));
-        if may {
+        if grants.role(i).is_some_and(|g| g.may_allow(wanted)) {
             out.push(Principal::Role(role));
         }
     }
@@ -658,26 +605,6 @@ pub(crate) fn pretty(value: &impl serde::Serialize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn document_scan_matches_wildcards_and_not_action() {
-        let targets = vec!["emr-containers:startjobrun".to_owned()];
-        let doc = |json: &str| emrguard_model::policy::parse_policy_document(json).unwrap();
-        for yes in [
-            r#"{"Statement":{"Effect":"Allow","Action":"emr-containers:Start*","Resource":"*"}}"#,
-            r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
-            r#"{"Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}}"#,
-            r#"{"Statement":{"Effect":"Allow","Action":["s3:GetObject","EMR-Containers:StartJobRun"],"Resource":"*"}}"#,
-        ] {
-            assert!(document_may_allow(&doc(yes), &targets), "{yes}");
-        }
-        for no in [
-            r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#,
-            r#"{"Statement":{"Effect":"Allow","Action":"emr-containers:Describe*","Resource":"*"}}"#,
-        ] {
-            assert!(!document_may_allow(&doc(no), &targets), "{no}");
-        }
-    }
 
     #[test]
     fn lists_are_cut_with_a_count() {

@@ -40,35 +40,14 @@ const SUBMIT_ACTIONS: [&str; 3] = [
     "emr-containers:getmanagedendpointsessioncredentials",
 ];
 
-/// Whether some identity statement of a role allows an EMR submission action (on any
-/// resource, under any condition). Reads the documents as written: no compilation needed.
-fn may_submit(cx: &CheckContext<'_>, role: &emrguard_model::aws::IamRole) -> bool {
-    let inline = role.role_policy_list.iter().map(|p| &p.policy_document);
-    let managed = role
-        .attached_managed_policies
-        .iter()
-        .filter_map(|a| cx.inventory.policy_by_arn(&a.policy_arn))
-        .filter_map(emrguard_model::aws::ManagedPolicy::default_document);
-    inline
-        .chain(managed)
-        .flat_map(|d| d.statements.iter())
-        .any(|raw| {
-            if raw.effect != emrguard_model::policy::Effect::Allow {
-                return false;
-            }
-            let matches = |patterns: &[String]| {
-                SUBMIT_ACTIONS.iter().any(|a| {
-                    patterns
-                        .iter()
-                        .any(|p| emrguard_iam::glob_matches_lowercase(p, a))
-                })
-            };
-            match (&raw.action, &raw.not_action) {
-                (Some(actions), _) => matches(actions),
-                (None, Some(not_actions)) => !matches(not_actions),
-                (None, None) => false,
-            }
-        })
+/// Whether some identity statement of the `i`-th role allows an EMR submission action (on any
+/// resource, under any condition): its `Action` names one, or its `NotAction` (without
+/// `Action`) names none of them. Reads the documents as written: no compilation needed.
+fn may_submit(cx: &CheckContext<'_>, i: usize) -> bool {
+    let (grants, bits) = cx.raw_grants().for_actions(cx.inventory, &SUBMIT_ACTIONS);
+    grants
+        .role(i)
+        .is_some_and(|g| g.may_allow_one_not_excluded(bits))
 }
 
 /// The tenant that lists each principal (by normalised ARN) and subject (as written); the
@@ -142,8 +121,8 @@ pub fn tenant_sources(cx: &CheckContext<'_>) -> Vec<PathSource> {
         .keys()
         .map(|a| normalise_principal_arn(a))
         .collect();
-    for role in &cx.inventory.iam_roles {
-        if !execution_roles.contains(&normalise_principal_arn(&role.arn)) && may_submit(cx, role) {
+    for (i, role) in cx.inventory.iam_roles.iter().enumerate() {
+        if !execution_roles.contains(&normalise_principal_arn(&role.arn)) && may_submit(cx, i) {
             arns.insert(role.arn.clone());
         }
     }

@@ -14,7 +14,7 @@ use emrguard_rbac::capability::EVERY;
 use emrguard_rbac::identity::{
     service_account_username, ALL_AUTHENTICATED, ALL_SERVICE_ACCOUNTS, SYSTEM_MASTERS,
 };
-use emrguard_rbac::{Capability, CapabilityKind, EscalationKind, GrantSource, Identity, Request};
+use emrguard_rbac::{Capability, CapabilityKind, EscalationKind, GrantSource, Identity};
 
 use crate::graph::{AccessGraph, Pending};
 use crate::imds::host_network_forbidden;
@@ -56,26 +56,6 @@ fn scope_words(ns: &str) -> String {
     }
 }
 
-fn describe_request(r: &Request) -> String {
-    let resource = r.combined_resource();
-    let group = if r.api_group.is_empty() {
-        String::new()
-    } else {
-        format!(".{}", r.api_group)
-    };
-    let scope = if r.namespace.is_empty() {
-        "cluster-wide".to_owned()
-    } else {
-        scope_words(&r.namespace)
-    };
-    let name = if r.name.is_empty() {
-        String::new()
-    } else {
-        format!(" `{}`", r.name)
-    };
-    format!("`{}` on `{resource}{group}`{name} {scope}", r.verb)
-}
-
 impl AccessGraph<'_> {
     /// Evidence items for a capability: one per grant of each allowed request.
     fn capability_evidence(&self, cap: &Capability, only: Option<&[&str]>) -> Vec<EdgeEvidence> {
@@ -84,7 +64,7 @@ impl AccessGraph<'_> {
             if only.is_some_and(|resources| !resources.contains(&ev.request.resource.as_str())) {
                 continue;
             }
-            let request = describe_request(&ev.request);
+            let request = ev.request.describe(scope_words);
             for g in &ev.grants {
                 let rule = g.rule.as_ref().map(|r| {
                     format!(

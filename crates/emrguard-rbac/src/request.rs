@@ -153,6 +153,30 @@ impl Request {
         combined
     }
 
+    /// The request in words for evidence: `` `verb` on `resource/sub.group` `name` `` and its
+    /// scope, "cluster-wide" without a namespace, else what `namespace_words` says of the
+    /// namespace.
+    pub fn describe(&self, namespace_words: impl FnOnce(&str) -> String) -> String {
+        let mut out = format!("`{}` on `{}", self.verb, self.combined_resource());
+        if !self.api_group.is_empty() {
+            out.push('.');
+            out.push_str(&self.api_group);
+        }
+        out.push('`');
+        if !self.name.is_empty() {
+            out.push_str(" `");
+            out.push_str(&self.name);
+            out.push('`');
+        }
+        out.push(' ');
+        if self.namespace.is_empty() {
+            out.push_str("cluster-wide");
+        } else {
+            out.push_str(&namespace_words(&self.namespace));
+        }
+        out
+    }
+
     /// The subresource, empty when there is none.
     pub fn subresource_str(&self) -> &str {
         &self.subresource
@@ -466,6 +490,28 @@ mod tests {
         match Request::parse_kubectl("get", spec, Some("ns"), None) {
             Ok(p) => p.request,
             Err(e) => panic!("{spec}: {e}"),
+        }
+    }
+
+    #[test]
+    fn requests_in_words() {
+        let words = |ns: &str| format!("in `{ns}`");
+        let cases = [
+            (
+                Request::resource("create", "", "pods", "exec", "team-a", "driver"),
+                "`create` on `pods/exec` `driver` in `team-a`",
+            ),
+            (
+                Request::resource("patch", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "", "", ""),
+                "`patch` on `mutatingwebhookconfigurations.admissionregistration.k8s.io` cluster-wide",
+            ),
+            (
+                Request::resource("get", "", "secrets", "", "emr", ""),
+                "`get` on `secrets` in `emr`",
+            ),
+        ];
+        for (request, expected) in cases {
+            assert_eq!(request.describe(words), expected);
         }
     }
 

@@ -132,26 +132,6 @@ fn object_resource(cx: &CheckContext<'_>, obj: &ObjectRef) -> ResourceRef {
     }
 }
 
-fn describe_request(r: &emrguard_rbac::Request) -> String {
-    let resource = r.combined_resource();
-    let group = if r.api_group.is_empty() {
-        String::new()
-    } else {
-        format!(".{}", r.api_group)
-    };
-    let scope = if r.namespace.is_empty() {
-        "cluster-wide".to_owned()
-    } else {
-        format!("in `{}`", r.namespace)
-    };
-    let name = if r.name.is_empty() {
-        String::new()
-    } else {
-        format!(" `{}`", r.name)
-    };
-    format!("`{}` on `{resource}{group}`{name} {scope}", r.verb)
-}
-
 /// Reports one finding per (subject) for the capabilities selected by `select`, joining
 /// namespaces. `what` completes "`Group team-a` can ...".
 pub(crate) fn report(
@@ -241,7 +221,7 @@ pub(crate) fn report(
                                             role.name.clone(),
                                             |ns| format!("{ns}/{}", role.name)
                                         ),
-                                        describe_request(&ev.request)
+                                        ev.request.describe(|ns| format!("in `{ns}`"))
                                     ),
                                     b,
                                 )
@@ -258,7 +238,7 @@ pub(crate) fn report(
                                     format!(
                                         "the access entry is associated with `{policy_arn}` ({} scope), which allows {}",
                                         access_scope.scope_type,
-                                        describe_request(&ev.request)
+                                        ev.request.describe(|ns| format!("in `{ns}`"))
                                     ),
                                     subject_ref.clone(),
                                 )

@@ -2,7 +2,8 @@
 # End-to-end benchmark of `emrguard audit` on synthetic snapshots (emrguard synth).
 #
 # For each size: generates the snapshot once (seed 1) under target/bench/<size>, then measures
-# with /usr/bin/time -v, median of RUNS runs taken in rounds over all sizes:
+# wall time, peak RSS and CPU time of each run (python3's perf_counter and wait4), median of
+# RUNS runs taken in rounds over all sizes:
 #   - the audit:       emrguard audit DIR --format json --output REPORT
 #   - the parse floor: emrguard-parse-floor DIR (reads and deserialises every file, nothing else)
 #   - a reference:     emrguard-parse-floor --documents DIR (the same, into generic JSON/YAML
@@ -27,10 +28,6 @@ BENCH_DIR=${BENCH_DIR:-$ROOT/target/bench}
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(s m l xl)
 
-if [ ! -x /usr/bin/time ]; then
-    echo "installing GNU time (Debian package 'time') for peak RSS" >&2
-    (apt-get update -qq && apt-get install -y -qq time) >&2
-fi
 
 # BIN_DIR: use already-built binaries (emrguard, emrguard-parse-floor, emrguard-check-findings).
 if [ -n "${BIN_DIR:-}" ]; then
@@ -41,18 +38,23 @@ else
 fi
 mkdir -p "$BENCH_DIR"
 
-# measure CMD...: runs it under time -v, prints "wall_seconds peak_kb cpu_seconds"; stdout of
-# CMD discarded. CPU time (user + system) is less sensitive to other load on the machine.
+# measure CMD...: runs CMD, prints "wall_seconds peak_kb cpu_seconds"; stdout of CMD
+# discarded. The wall time is taken around the child alone, at microsecond resolution (GNU
+# time prints hundredths, coarse for the S floor's ten milliseconds); peak RSS and CPU time
+# (user + system, less sensitive to other load on the machine) are the child's own, from
+# wait4.
+MEASURE=$(mktemp)
+trap 'rm -f "$MEASURE"' EXIT
+cat > "$MEASURE" <<'PY'
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, _, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - start
+print(f"{wall:.4f} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.3f}")
+PY
 measure() {
-    local log
-    log=$(mktemp)
-    /usr/bin/time -v "$@" >/dev/null 2>"$log" || true
-    awk -F': ' '
-        /Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
-        /Maximum resident set size/ { kb = $2 }
-        /User time \(seconds\)|System time \(seconds\)/ { cpu += $2 }
-        END { printf "%.3f %d %.3f\n", s, kb, cpu }' "$log"
-    rm -f "$log"
+    python3 "$MEASURE" "$@"
 }
 
 # instructions CMD...: user-space instructions executed by CMD (all threads), from callgrind.
@@ -75,7 +77,7 @@ fastest() {
 
 {
 echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; $(rustc --version); $(date -u +%Y-%m-%d)."
-echo "Median of $RUNS runs (fastest run in parentheses); wall time and peak RSS from /usr/bin/time -v; seed $SEED."
+echo "Median of $RUNS runs (fastest run in parentheses); wall time around the process, peak RSS and CPU time from wait4; seed $SEED."
 echo
 echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse floor s | document floor s | audit s | audit CPU s | audit / floor | audit / document floor | audit peak RSS MB | growth vs previous (time / n log n) | planted found | other findings |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

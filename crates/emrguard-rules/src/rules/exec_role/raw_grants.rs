@@ -8,20 +8,22 @@
 
 use std::borrow::Cow;
 
+use emrguard_iam::audit::EXECUTION_ROLE_ACTIONS;
 use emrguard_iam::glob_matches_lowercase;
 use emrguard_model::aws::{AttachedPolicy, InlinePolicy, ManagedPolicy};
 use emrguard_model::hash::HashMap;
 use emrguard_model::policy::{Effect, PolicyDocument};
 use emrguard_model::Inventory;
 
-/// The actions read for in the shared walk, lower case: EMR's submission actions (jobs,
-/// managed endpoints and their session credentials) and `iam:PassRole`.
-const WATCHED: [&str; 4] = [
-    "emr-containers:startjobrun",
-    "emr-containers:createmanagedendpoint",
-    "emr-containers:getmanagedendpointsessioncredentials",
-    "iam:passrole",
-];
+/// The actions read for in the shared walk: EMR's submission actions (jobs, managed endpoints
+/// and their session credentials) and `iam:PassRole`.
+fn watched() -> Vec<&'static str> {
+    EXECUTION_ROLE_ACTIONS
+        .iter()
+        .copied()
+        .chain(["iam:PassRole"])
+        .collect()
+}
 
 /// At most this many actions are read for in one walk (a bit each).
 const MAX_ACTIONS: usize = u32::BITS as usize;
@@ -100,7 +102,7 @@ pub(crate) struct RawGrants {
 impl RawGrants {
     /// The shared walk, for the watched actions.
     pub(crate) fn watched(inventory: &Inventory) -> Self {
-        Self::walk(inventory, &WATCHED)
+        Self::walk(inventory, &watched())
     }
 
     /// The grants of `actions` (any case). Past [`MAX_ACTIONS`] actions, which no caller asks
@@ -370,11 +372,11 @@ mod tests {
         #[test]
         fn the_shared_walk_answers_as_each_document_read_alone(
             docs in [document(), document(), document(), document()],
-            wanted in proptest::sample::subsequence(WATCHED.to_vec(), 1..=WATCHED.len()),
+            wanted in proptest::sample::subsequence(watched(), 1..=watched().len()),
         ) {
             let inventory = inventory(&docs);
             let [role_doc, user_doc, group_doc, managed_doc] = &docs;
-            let targets: Vec<String> = wanted.iter().map(|a| (*a).to_owned()).collect();
+            let targets: Vec<String> = wanted.iter().map(|a| a.to_ascii_lowercase()).collect();
             let grants = RawGrants::watched(&inventory);
             let bits = grants.bits(&wanted);
             prop_assert!(bits.is_some());

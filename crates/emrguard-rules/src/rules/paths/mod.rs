@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use emrguard_model::hash::HashMap;
 
 use emrguard_graph::{parse_tier, principal_key, NodeKey};
+use emrguard_iam::audit::EXECUTION_ROLE_ACTIONS;
 use emrguard_iam::Tier;
 use emrguard_model::inventory::normalise_principal_arn;
 use emrguard_rbac::{SubjectKind, SubjectRef};
@@ -31,23 +32,6 @@ pub struct PathSource {
     pub max_tier: Tier,
     /// Whether `max_tier` comes from the configuration.
     pub configured: bool,
-}
-
-/// The actions with which a principal submits code that runs as an execution role.
-const SUBMIT_ACTIONS: [&str; 3] = [
-    "emr-containers:startjobrun",
-    "emr-containers:createmanagedendpoint",
-    "emr-containers:getmanagedendpointsessioncredentials",
-];
-
-/// Whether some identity statement of the `i`-th role allows an EMR submission action (on any
-/// resource, under any condition): its `Action` names one, or its `NotAction` (without
-/// `Action`) names none of them. Reads the documents as written: no compilation needed.
-fn may_submit(cx: &CheckContext<'_>, i: usize) -> bool {
-    let (grants, bits) = cx.raw_grants().for_actions(cx.inventory, &SUBMIT_ACTIONS);
-    grants
-        .role(i)
-        .is_some_and(|g| g.may_allow_one_not_excluded(bits))
 }
 
 /// The tenant that lists each principal (by normalised ARN) and subject (as written); the
@@ -121,8 +105,19 @@ pub fn tenant_sources(cx: &CheckContext<'_>) -> Vec<PathSource> {
         .keys()
         .map(|a| normalise_principal_arn(a))
         .collect();
+    // Roles with an identity statement that allows an EMR submission action (on any resource,
+    // under any condition): its `Action` names one, or its `NotAction` (without `Action`)
+    // names none of them. Read from the documents as written: no compilation needed.
+    let (grants, submit) = cx
+        .raw_grants()
+        .for_actions(cx.inventory, EXECUTION_ROLE_ACTIONS);
+    let may_submit = |i: usize| {
+        grants
+            .role(i)
+            .is_some_and(|g| g.may_allow_one_not_excluded(submit))
+    };
     for (i, role) in cx.inventory.iam_roles.iter().enumerate() {
-        if !execution_roles.contains(&normalise_principal_arn(&role.arn)) && may_submit(cx, i) {
+        if !execution_roles.contains(&normalise_principal_arn(&role.arn)) && may_submit(i) {
             arns.insert(role.arn.clone());
         }
     }

@@ -8,6 +8,8 @@
 #   - the parse floor: emrguard-parse-floor DIR (reads and deserialises every file, nothing else)
 #   - a reference:     emrguard-parse-floor --documents DIR (the same, into generic JSON/YAML
 #                      values: what a tool that loads whole documents does at least)
+#   - the typed floor: emrguard-parse-floor --typed DIR (the loader's own reading into the
+#                      model's types, each file's objects dropped: loading before keeping)
 # and checks that the audit found every planted violation (expected-findings.json).
 # Prints a Markdown table (also written to target/bench/results.md): medians, and in parentheses
 # the fastest run (other load on the machine only ever slows a run down).
@@ -79,14 +81,14 @@ fastest() {
 echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; $(rustc --version); $(date -u +%Y-%m-%d)."
 echo "Median of $RUNS runs (fastest run in parentheses); wall time around the process, peak RSS and CPU time from wait4; seed $SEED."
 echo
-echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse floor s | document floor s | audit s | audit CPU s | audit / floor | audit / document floor | audit peak RSS MB | growth vs previous (time / n log n) | planted found | other findings |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| size | files | MB | pods | RBAC objects | IAM roles | generate s | parse floor s | typed floor s | typed / floor | document floor s | audit s | audit CPU s | audit / floor | audit / document floor | audit peak RSS MB | growth vs previous (time / n log n) | planted found | other findings |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$BENCH_DIR/results.md"
 
 # Snapshots first, then the runs in rounds over every size (floor, documents reference and
 # audit of each size in turn): this machine's speed drifts over minutes, and rounds make every
 # size see the same drift, so the growth from one size to the next compares like with like.
-declare -A gen_s files mb pods rbac roles floor_runs documents_runs audit_runs
+declare -A gen_s files mb pods rbac roles floor_runs typed_runs documents_runs audit_runs
 for size in "${SIZES[@]}"; do
     dir=$BENCH_DIR/$size
     gen_s[$size]="-"
@@ -105,6 +107,7 @@ for _ in $(seq "$RUNS"); do
     for size in "${SIZES[@]}"; do
         dir=$BENCH_DIR/$size
         floor_runs[$size]+="$(measure "$BIN/emrguard-parse-floor" "$dir")"$'\n'
+        typed_runs[$size]+="$(measure "$BIN/emrguard-parse-floor" --typed "$dir")"$'\n'
         documents_runs[$size]+="$(measure "$BIN/emrguard-parse-floor" --documents "$dir")"$'\n'
         audit_runs[$size]+="$(measure "$BIN/emrguard" audit "$dir" --format json --output "$BENCH_DIR/$size-report.json")"$'\n'
     done
@@ -118,6 +121,8 @@ for size in "${SIZES[@]}"; do
     floor_s=$(printf '%s' "${floor_runs[$size]}" | median 1)
     audit_s=$(printf '%s' "${audit_runs[$size]}" | median 1)
     floor_min=$(printf '%s' "${floor_runs[$size]}" | fastest 1)
+    typed_s=$(printf '%s' "${typed_runs[$size]}" | median 1)
+    typed_min=$(printf '%s' "${typed_runs[$size]}" | fastest 1)
     documents_s=$(printf '%s' "${documents_runs[$size]}" | median 1)
     documents_min=$(printf '%s' "${documents_runs[$size]}" | fastest 1)
     audit_min=$(printf '%s' "${audit_runs[$size]}" | fastest 1)
@@ -129,6 +134,7 @@ for size in "${SIZES[@]}"; do
     printf '%s\n' "$check" | grep '^missing' >&2 || true
     ratio=$(awk -v a="$audit_s" -v f="$floor_s" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
     ratio_min=$(awk -v a="$audit_min" -v f="$floor_min" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
+    typed_ratio=$(awk -v a="$typed_s" -v f="$floor_s" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
     documents_ratio=$(awk -v a="$audit_s" -v f="$documents_s" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
     documents_ratio_min=$(awk -v a="$audit_min" -v f="$documents_min" 'BEGIN { if (f > 0) printf "%.2f", a / f; else print "-" }')
     growth="-"
@@ -138,8 +144,8 @@ for size in "${SIZES[@]}"; do
         growth=$(awk -v t1="$prev_s" -v t2="$audit_s" -v m1="$prev_min" -v m2="$audit_min" -v n1="$prev_mb" -v n2="${mb[$size]}" \
             'BEGIN { printf "%.2fx (%.2fx) for %.2fx data (n log n: %.2fx)", t2 / t1, m2 / m1, n2 / n1, (n2 * log(n2 * 1e6)) / (n1 * log(n1 * 1e6)) }')
     fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s (%s) | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n' \
-        "$size" "${files[$size]}" "${mb[$size]}" "${pods[$size]}" "${rbac[$size]}" "${roles[$size]}" "${gen_s[$size]}" "$floor_s" "$floor_min" "$documents_s" "$documents_min" "$audit_s" "$audit_min" "$audit_cpu" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s (%s) | %s (%s) | %s | %s (%s) | %s (%s) | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n' \
+        "$size" "${files[$size]}" "${mb[$size]}" "${pods[$size]}" "${rbac[$size]}" "${roles[$size]}" "${gen_s[$size]}" "$floor_s" "$floor_min" "$typed_s" "$typed_min" "$typed_ratio" "$documents_s" "$documents_min" "$audit_s" "$audit_min" "$audit_cpu" \
         "$ratio" "$ratio_min" "$documents_ratio" "$documents_ratio_min" \
         "$((audit_kb / 1024))" "$growth" "$found" "$other" | tee -a "$BENCH_DIR/results.md"
     prev_mb=${mb[$size]}
@@ -156,16 +162,17 @@ if [ -n "${INSTRUCTIONS:-}" ]; then
     echo
     echo "Instructions executed (callgrind, every thread; independent of the machine's load):"
     echo
-    echo "| size | parse floor instructions | document floor instructions | audit instructions | audit / floor | audit / document floor |"
-    echo "|---|---|---|---|---|---|"
+    echo "| size | parse floor instructions | typed floor instructions | document floor instructions | audit instructions | audit / floor | typed / floor | audit / document floor |"
+    echo "|---|---|---|---|---|---|---|---|"
     } | tee -a "$BENCH_DIR/results.md"
     for size in $INSTRUCTIONS; do
         dir=$BENCH_DIR/$size
         floor_i=$(instructions "$BIN/emrguard-parse-floor" "$dir")
+        typed_i=$(instructions "$BIN/emrguard-parse-floor" --typed "$dir")
         documents_i=$(instructions "$BIN/emrguard-parse-floor" --documents "$dir")
         audit_i=$(instructions "$BIN/emrguard" audit "$dir" --format json --output "$BENCH_DIR/$size-report.json")
-        awk -v s="$size" -v f="$floor_i" -v d="$documents_i" -v a="$audit_i" \
-            'BEGIN { printf "| %s | %.3f G | %.3f G | %.3f G | %.2f | %.2f |\n", s, f / 1e9, d / 1e9, a / 1e9, (f > 0 ? a / f : 0), (d > 0 ? a / d : 0) }' \
+        awk -v s="$size" -v f="$floor_i" -v t="$typed_i" -v d="$documents_i" -v a="$audit_i" \
+            'BEGIN { printf "| %s | %.3f G | %.3f G | %.3f G | %.3f G | %.2f | %.2f | %.2f |\n", s, f / 1e9, t / 1e9, d / 1e9, a / 1e9, (f > 0 ? a / f : 0), (f > 0 ? t / f : 0), (d > 0 ? a / d : 0) }' \
             | tee -a "$BENCH_DIR/results.md"
     done
 fi

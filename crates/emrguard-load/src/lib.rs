@@ -107,18 +107,28 @@ pub fn load_snapshot_with_summary(
     options: &LoadOptions,
 ) -> Result<(Inventory, LoadSummary), LoadError> {
     let listing = walk::list_files(root)?;
-    run_files(&listing.files, listing.skipped, options, |index| {
-        let entry = listing.files.get(index).ok_or_else(|| LoadError::Io {
-            path: root.to_path_buf(),
-            message: "file list changed while reading".to_owned(),
-        })?;
-        std::fs::read(&entry.path)
-            .map(Cow::Owned)
-            .map_err(|e| LoadError::Io {
-                path: entry.path.clone(),
-                message: e.to_string(),
-            })
+    let files = &listing.files;
+    run_files(files, listing.skipped, options, |index| {
+        read_entry(root, files, index)
     })
+}
+
+/// The bytes of the `index`th file of a directory listing.
+fn read_entry(
+    root: &Path,
+    files: &[walk::Entry],
+    index: usize,
+) -> Result<Cow<'static, [u8]>, LoadError> {
+    let entry = files.get(index).ok_or_else(|| LoadError::Io {
+        path: root.to_path_buf(),
+        message: "file list changed while reading".to_owned(),
+    })?;
+    std::fs::read(&entry.path)
+        .map(Cow::Owned)
+        .map_err(|e| LoadError::Io {
+            path: entry.path.clone(),
+            message: e.to_string(),
+        })
 }
 
 /// Loads an in-memory snapshot: the same as [`load_snapshot`] over a directory holding
@@ -151,10 +161,6 @@ pub fn load_files(files: Vec<SnapshotFile>, options: &LoadOptions) -> Result<Inv
 /// Reads and parses every file in parallel and merges each file's objects, in `files` order,
 /// while later files are still being parsed. Without `keep_going`, files after the first
 /// failure are not parsed and the first failure in path order is the error.
-///
-/// A file is itself parsed on several threads only when it is larger than a thread's share of
-/// the snapshot, so that other files cannot keep the other threads busy meanwhile: splitting a
-/// file takes an extra pass over it.
 fn run_files<'b, F>(
     files: &[walk::Entry],
     skipped: Vec<SkippedFile>,
@@ -164,10 +170,64 @@ fn run_files<'b, F>(
 where
     F: Fn(usize) -> Result<Cow<'b, [u8]>, LoadError> + Sync,
 {
+    let mut merging = Merging::new(skipped, options);
+    for_each_outcome(files, options, read, |index, outcome| {
+        if let Some(entry) = files.get(index) {
+            merging.add(&entry.relative, outcome);
+        }
+    });
+    merging.finish()
+}
+
+/// Reads and parses every file under `root` exactly as [`load_snapshot`] does, into the
+/// model's types on the same threads, and drops each file's objects as soon as they are
+/// counted: no merging, no inventory. What loading costs before anything is kept (a
+/// benchmark's typed floor). Returns the number of files read and used (not skipped).
+///
+/// # Errors
+/// As [`load_snapshot`] without `keep_going`: the first malformed file in path order.
+pub fn read_only(root: &Path) -> Result<usize, LoadError> {
+    let listing = walk::list_files(root)?;
+    let mut files_read = 0;
+    let mut error = None;
+    let files = &listing.files;
+    for_each_outcome(
+        files,
+        &LoadOptions::default(),
+        |index| read_entry(root, files, index),
+        |index, outcome| {
+            if error.is_some() {
+                return;
+            }
+            match outcome {
+                Ok(FileOutcome::Loaded(_)) => files_read += 1,
+                Ok(FileOutcome::Skipped(_) | FileOutcome::NotRead) => {}
+                Ok(FileOutcome::Malformed(e)) => {
+                    let relative = files.get(index).map_or("", |f| f.relative.as_str());
+                    error = Some(e.into_load_error(relative));
+                }
+                Err(e) => error = Some(e),
+            }
+        },
+    );
+    error.map_or(Ok(files_read), Err)
+}
+
+/// Reads and parses every file in parallel and hands each file's outcome to `merge` in
+/// `files` order, while later files are still being parsed. Without `keep_going`, files after
+/// the first failure are not parsed.
+///
+/// A file is itself parsed on several threads only when it is larger than a thread's share of
+/// the snapshot, so that other files cannot keep the other threads busy meanwhile: splitting a
+/// file takes an extra pass over it.
+fn for_each_outcome<'b, F, M>(files: &[walk::Entry], options: &LoadOptions, read: F, merge: M)
+where
+    F: Fn(usize) -> Result<Cow<'b, [u8]>, LoadError> + Sync,
+    M: FnMut(usize, Result<FileOutcome, LoadError>),
+{
     let threads = parallel::threads();
     let total: u64 = files.iter().map(|f| f.size).sum();
     let first_failure = AtomicUsize::new(usize::MAX);
-    let mut merging = Merging::new(skipped, options);
     parallel::par_for_each_ordered(
         files,
         threads,
@@ -182,13 +242,8 @@ where
             }
             outcome
         },
-        |index, outcome| {
-            if let Some(entry) = files.get(index) {
-                merging.add(&entry.relative, outcome);
-            }
-        },
+        merge,
     );
-    merging.finish()
 }
 
 /// The threads a file of `size` bytes is parsed on, of `threads`, in a snapshot of `total`

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use emrguard_load::{load_snapshot, LoadError, LoadOptions};
+use emrguard_load::{load_snapshot, read_only, LoadError, LoadOptions};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/malformed")
@@ -152,6 +152,16 @@ fn each_case_stops_the_load_at_the_right_place() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn reading_without_keeping_fails_as_loading_does() {
+    for (case, ..) in CASES {
+        let dir = corpus().join(case);
+        let loaded = load_snapshot(&dir, &LoadOptions::default()).map(drop);
+        let read = read_only(&dir).map(drop);
+        assert_eq!(format!("{read:?}"), format!("{loaded:?}"), "{case}");
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use emrguard_load::{load_snapshot, load_snapshot_with_summary, LoadOptions};
+use emrguard_load::{load_snapshot, load_snapshot_with_summary, read_only, LoadOptions};
 use emrguard_model::inventory::area;
 use emrguard_model::k8s::{WebhookKind, WorkloadKind};
 use emrguard_model::{Inventory, Source};
@@ -561,4 +561,13 @@ fn loading_is_deterministic() {
     for _ in 0..3 {
         assert_eq!(content(&snapshot()), first);
     }
+}
+
+#[test]
+fn reading_without_keeping_reads_the_files_loading_uses() {
+    let summary = load_snapshot_with_summary(&data("snapshot"), &LoadOptions::default())
+        .map(|(_, summary)| summary.files_read);
+    let read = read_only(&data("snapshot"));
+    assert!(matches!(summary, Ok(n) if n > 10), "{summary:?}");
+    assert_eq!(read.ok(), summary.ok());
 }

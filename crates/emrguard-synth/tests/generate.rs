@@ -50,6 +50,11 @@ fn every_file_parses_and_the_expected_list_names_every_practice() {
     // The document reference reads exactly the same files and documents.
     let documents = floor::parse_to(dir.path(), floor::Depth::Documents).unwrap();
     assert_eq!(documents, stats);
+    // The typed floor reads every file the audit's loader reads, as the loader does.
+    let (_, loaded) =
+        emrguard_load::load_snapshot_with_summary(dir.path(), &Default::default()).unwrap();
+    assert_eq!(emrguard_load::read_only(dir.path()).unwrap(), loaded.files_read);
+    assert!(loaded.files_read + 2 >= stats.files, "{loaded:?} {stats:?}");
     let expected: Vec<Value> =
         serde_json::from_slice(&std::fs::read(dir.path().join("expected-findings.json")).unwrap())
             .unwrap();

@@ -1,6 +1,7 @@
-//! `emrguard-parse-floor [--documents] DIR`: reads and deserialises every file of a snapshot and
-//! nothing more, the floor under `emrguard audit DIR` (see `scripts/bench.sh`). With
-//! `--documents`, each document is deserialised into the parsers' generic values.
+//! `emrguard-parse-floor [--documents | --typed] DIR`: reads and deserialises every file of a
+//! snapshot and nothing more, the floor under `emrguard audit DIR` (see `scripts/bench.sh`).
+//! With `--documents`, each document is deserialised into the parsers' generic values; with
+//! `--typed`, each file is read by the loader into the model's types and its objects dropped.
 
 use std::process::ExitCode;
 
@@ -10,20 +11,40 @@ use emrguard_synth::floor::Depth;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+const USAGE: &str = "usage: emrguard-parse-floor [--documents | --typed] SNAPSHOT_DIR";
+
 fn main() -> ExitCode {
-    let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let depth = match args.iter().position(|a| a == "--documents") {
-        Some(i) => {
-            args.remove(i);
-            Depth::Documents
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let (mode, dir) = match args.as_slice() {
+        [dir] => (None, dir),
+        [mode, dir] => (mode.to_str(), dir),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
         }
+    };
+    let dir = std::path::Path::new(dir);
+    let depth = match mode {
         None => Depth::Skip,
+        Some("--documents") => Depth::Documents,
+        Some("--typed") => {
+            return match emrguard_load::read_only(dir) {
+                Ok(files) => {
+                    println!("{files} files");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("emrguard-parse-floor: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Some(_) => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
     };
-    let [dir] = args.as_slice() else {
-        eprintln!("usage: emrguard-parse-floor [--documents] SNAPSHOT_DIR");
-        return ExitCode::from(2);
-    };
-    match emrguard_synth::floor::parse_to(std::path::Path::new(dir), depth) {
+    match emrguard_synth::floor::parse_to(dir, depth) {
         Ok(stats) => {
             println!(
                 "{} files, {} bytes, {} documents",

@@ -201,23 +201,39 @@ enum MappingRef {
     AccessEntry(usize),
 }
 
-/// A stable sort that moves each element at most twice: the lists hold large structs,
-/// which a comparison sort would move many times. Already sorted lists are left as they are.
-fn sort_stable<T>(items: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+/// A stable sort that moves each element at most once, in place: the lists hold large structs,
+/// which a comparison sort would move many times, and a sorted copy would touch as much new
+/// memory again. Already sorted lists are left as they are.
+fn sort_stable<T>(items: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
     if items.is_sorted_by(|a, b| cmp(a, b).is_le()) {
         return;
     }
+    // order[k]: the index of the element that belongs at k.
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| match (items.get(a), items.get(b)) {
         (Some(a), Some(b)) => cmp(a, b),
         _ => std::cmp::Ordering::Equal,
     });
-    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
-    items.extend(
-        order
-            .iter()
-            .filter_map(|&i| slots.get_mut(i).and_then(Option::take)),
-    );
+    permute(items, &mut order);
+}
+
+/// Puts the element at `order[k]` at `k` for every `k`, following each cycle of the
+/// permutation with swaps. `order` is left as the identity.
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..order.len() {
+        let mut at = start;
+        while let Some(from) = order.get_mut(at).map(|slot| std::mem::replace(slot, at)) {
+            // Back at the start of the cycle (or an element already in place): the element
+            // that belongs here is here.
+            if from == start || from == at {
+                break;
+            }
+            if from < items.len() && at < items.len() {
+                items.swap(at, from);
+            }
+            at = from;
+        }
+    }
 }
 
 /// A borrowed sort key: namespace (empty for cluster-scoped objects), then name.
@@ -945,6 +961,19 @@ impl EmrView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The in-place sort gives what std's stable sort gives: keys in order, equal keys in
+        /// their first order (checked on the original positions carried with each key).
+        #[test]
+        fn in_place_sort_is_a_stable_sort(keys in proptest::collection::vec(0u8..8, 0..200)) {
+            let mut items: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
+            let mut expected = items.clone();
+            expected.sort_by_key(|&(key, _)| key);
+            sort_stable(&mut items, |a, b| a.0.cmp(&b.0));
+            proptest::prop_assert_eq!(items, expected);
+        }
+    }
 
     /// The quadratic definition the indexed methods must agree with.
     fn identities_by_scan(inv: &Inventory, arn: &str) -> Vec<MappedIdentity> {

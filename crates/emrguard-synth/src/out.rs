@@ -66,7 +66,12 @@ impl Out {
     }
 
     /// A Kubernetes `kind: List` as kubectl prints it, in JSON or YAML by the file's extension.
-    pub(crate) fn k8s_list(&mut self, relative: &str, items: Vec<Value>) -> Result<(), SynthError> {
+    pub(crate) fn k8s_list(
+        &mut self,
+        relative: &str,
+        mut items: Vec<Value>,
+    ) -> Result<(), SynthError> {
+        in_api_order(&mut items);
         let list = serde_json::json!({
             "apiVersion": "v1",
             "items": items,
@@ -79,6 +84,26 @@ impl Out {
             self.json(relative, &list)
         }
     }
+}
+
+/// Puts a list's items in the order kubectl prints them: the API server lists each kind by
+/// namespace and name, and `kubectl get KIND,KIND` prints one kind's list after the other
+/// (here in the order each kind first appears).
+fn in_api_order(items: &mut [Value]) {
+    let mut kinds: Vec<String> = Vec::new();
+    items.sort_by_cached_key(|item| {
+        let kind = item["kind"].as_str().unwrap_or_default();
+        let group = kinds.iter().position(|k| k == kind).unwrap_or_else(|| {
+            kinds.push(kind.to_owned());
+            kinds.len() - 1
+        });
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        (
+            group,
+            text(&item["metadata"]["namespace"]),
+            text(&item["metadata"]["name"]),
+        )
+    });
 }
 
 /// Pretty JSON with four-space indentation and a trailing newline.

@@ -53,7 +53,10 @@ fn every_file_parses_and_the_expected_list_names_every_practice() {
     // The typed floor reads every file the audit's loader reads, as the loader does.
     let (_, loaded) =
         emrguard_load::load_snapshot_with_summary(dir.path(), &Default::default()).unwrap();
-    assert_eq!(emrguard_load::read_only(dir.path()).unwrap(), loaded.files_read);
+    assert_eq!(
+        emrguard_load::read_only(dir.path()).unwrap(),
+        loaded.files_read
+    );
     assert!(loaded.files_read + 2 >= stats.files, "{loaded:?} {stats:?}");
     let expected: Vec<Value> =
         serde_json::from_slice(&std::fs::read(dir.path().join("expected-findings.json")).unwrap())
@@ -89,4 +92,40 @@ fn refuses_a_non_empty_directory() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("x"), b"x").unwrap();
     assert!(generate(dir.path(), Size::S, 1, None).is_err());
+}
+
+#[test]
+fn kubectl_lists_are_in_the_api_servers_order() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), Size::S, 3, None).unwrap();
+    let mut lists = 0;
+    for (path, bytes) in read_all(dir.path()) {
+        if !path.starts_with("k8s") || !path.ends_with(".json") {
+            continue;
+        }
+        let list: Value = serde_json::from_slice(&bytes).unwrap();
+        let Some(items) = list["items"].as_array() else {
+            continue;
+        };
+        lists += 1;
+        // Each kind's items together, sorted by namespace and name.
+        let mut kinds_seen: Vec<&str> = Vec::new();
+        let mut previous: Option<(&str, &str, &str)> = None;
+        for item in items {
+            let key = (
+                item["kind"].as_str().unwrap(),
+                item["metadata"]["namespace"].as_str().unwrap_or(""),
+                item["metadata"]["name"].as_str().unwrap(),
+            );
+            match previous {
+                Some(p) if p.0 == key.0 => assert!(p < key, "{path}: {p:?} before {key:?}"),
+                _ => {
+                    assert!(!kinds_seen.contains(&key.0), "{path}: {} split", key.0);
+                    kinds_seen.push(key.0);
+                }
+            }
+            previous = Some(key);
+        }
+    }
+    assert!(lists > 10, "{lists} lists");
 }

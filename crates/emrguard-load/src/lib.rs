@@ -180,9 +180,9 @@ where
 }
 
 /// Reads and parses every file under `root` exactly as [`load_snapshot`] does, into the
-/// model's types on the same threads, and drops each file's objects as soon as they are
-/// counted: no merging, no inventory. What loading costs before anything is kept (a
-/// benchmark's typed floor). Returns the number of files read and used (not skipped).
+/// model's types on the same threads, and drops each file's objects as soon as the file is
+/// read: no merging, no inventory. What loading costs before anything is kept (a benchmark's
+/// typed floor). Returns the number of files read and used (not skipped).
 ///
 /// # Errors
 /// As [`load_snapshot`] without `keep_going`: the first malformed file in path order.

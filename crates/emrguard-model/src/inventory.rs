@@ -201,9 +201,10 @@ enum MappingRef {
     AccessEntry(usize),
 }
 
-/// A stable sort that moves each element at most once, in place: the lists hold large structs,
-/// which a comparison sort would move many times, and a sorted copy would touch as much new
-/// memory again. Already sorted lists are left as they are.
+/// A stable sort that sorts indexes, then puts the elements in place with at most one swap per
+/// element: the lists hold large structs, which a comparison sort would move many times, and
+/// a sorted copy would touch as much new memory again. Already sorted lists are left as they
+/// are.
 fn sort_stable<T>(items: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
     if items.is_sorted_by(|a, b| cmp(a, b).is_le()) {
         return;

@@ -44,7 +44,8 @@ mkdir -p "$BENCH_DIR"
 # discarded. The wall time is taken around the child alone, at microsecond resolution (GNU
 # time prints hundredths, coarse for the S floor's ten milliseconds); peak RSS and CPU time
 # (user + system, less sensitive to other load on the machine) are the child's own, from
-# wait4.
+# wait4. Linux carries the starting process's high-water mark across exec, so a peak below
+# python's own (about 14 MB) reads as python's; every audit's peak is above it.
 MEASURE=$(mktemp)
 trap 'rm -f "$MEASURE"' EXIT
 cat > "$MEASURE" <<'PY'

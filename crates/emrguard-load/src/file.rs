@@ -69,18 +69,16 @@ pub(crate) fn process(relative: &str, bytes: &[u8], threads: usize) -> FileOutco
     let strict = strict_by_name || first == '{';
     let mut out = Partial::default();
     let result = if is_json {
-        let once = load_kubernetes_list_once(relative, &text, threads, &mut out)
-            .or_else(|| {
+        let read_once = load_kubernetes_list_once(relative, &text, threads, &mut out).is_some()
+            || {
                 out = Partial::default();
-                aws::load_auth_details_once(relative, &text, threads, &mut out)
-            })
-            .map(|()| Ok(Vec::new()));
-        let fast = match once {
-            Some(result) => result,
-            None => {
-                out = Partial::default();
-                load_json(relative, &text, threads, true, &mut out)
-            }
+                aws::load_auth_details_once(relative, &text, threads, &mut out).is_some()
+            };
+        let fast = if read_once {
+            Ok(Vec::new())
+        } else {
+            out = Partial::default();
+            load_json(relative, &text, threads, true, &mut out)
         };
         if fast.is_ok() {
             fast

@@ -11,45 +11,33 @@ use emrguard_synth::floor::Depth;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: emrguard-parse-floor [--documents | --typed] SNAPSHOT_DIR";
-
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let (mode, dir) = match args.as_slice() {
         [dir] => (None, dir),
         [mode, dir] => (mode.to_str(), dir),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+        _ => return usage(),
     };
     let dir = std::path::Path::new(dir);
-    let depth = match mode {
-        None => Depth::Skip,
-        Some("--documents") => Depth::Documents,
-        Some("--typed") => {
-            return match emrguard_load::read_only(dir) {
-                Ok(files) => {
-                    println!("{files} files");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("emrguard-parse-floor: {e}");
-                    ExitCode::from(2)
-                }
-            };
-        }
-        Some(_) => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match emrguard_synth::floor::parse_to(dir, depth) {
-        Ok(stats) => {
-            println!(
+    let floor = |depth| {
+        emrguard_synth::floor::parse_to(dir, depth).map(|stats| {
+            format!(
                 "{} files, {} bytes, {} documents",
                 stats.files, stats.bytes, stats.documents
-            );
+            )
+        })
+    };
+    let read = match mode {
+        None => floor(Depth::Skip),
+        Some("--documents") => floor(Depth::Documents),
+        Some("--typed") => emrguard_load::read_only(dir)
+            .map(|files| format!("{files} files"))
+            .map_err(|e| e.to_string()),
+        Some(_) => return usage(),
+    };
+    match read {
+        Ok(summary) => {
+            println!("{summary}");
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -57,4 +45,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: emrguard-parse-floor [--documents | --typed] SNAPSHOT_DIR");
+    ExitCode::from(2)
 }

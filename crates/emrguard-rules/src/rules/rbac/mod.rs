@@ -132,6 +132,11 @@ fn object_resource(cx: &CheckContext<'_>, obj: &ObjectRef) -> ResourceRef {
     }
 }
 
+/// A namespace in a request's description.
+fn in_namespace(ns: &str) -> String {
+    format!("in `{ns}`")
+}
+
 /// Reports one finding per (subject) for the capabilities selected by `select`, joining
 /// namespaces. `what` completes "`Group team-a` can ...".
 pub(crate) fn report(
@@ -221,7 +226,7 @@ pub(crate) fn report(
                                             role.name.clone(),
                                             |ns| format!("{ns}/{}", role.name)
                                         ),
-                                        ev.request.describe(|ns| format!("in `{ns}`"))
+                                        ev.request.describe(in_namespace)
                                     ),
                                     b,
                                 )
@@ -238,7 +243,7 @@ pub(crate) fn report(
                                     format!(
                                         "the access entry is associated with `{policy_arn}` ({} scope), which allows {}",
                                         access_scope.scope_type,
-                                        ev.request.describe(|ns| format!("in `{ns}`"))
+                                        ev.request.describe(in_namespace)
                                     ),
                                     subject_ref.clone(),
                                 )
